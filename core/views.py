@@ -1,0 +1,34 @@
+import rules
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from .services import health_check
+
+
+def start(request):
+    """Send each role to its own start page after login."""
+    user = request.user
+    if user.is_staff:
+        return redirect("selection:programme_overview")
+    if rules.test_rule("is_board_member", user):
+        return redirect("selection:board_home")
+    contact = getattr(user, "municipality_contact", None)
+    if contact is not None:
+        return redirect("municipalities:detail", nis_code=contact.municipality_id)
+    return render(request, "core/no_role.html")
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    health = health_check()
+    return JsonResponse(
+        {
+            "database": health.database,
+            "broker": health.broker,
+            "beat_heartbeat_age_s": health.beat_heartbeat_age_s,
+        },
+        status=200 if health.ok else 503,
+    )

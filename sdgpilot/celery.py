@@ -1,0 +1,30 @@
+"""The Celery app: tasks are autodiscovered in each app's tasks.py."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdgpilot.settings")
+
+app = Celery("sdgpilot")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_broker_folders(sender, **kwargs):
+    """The file-based broker needs its folders to exist before anyone connects."""
+    if not str(sender.conf.broker_url).startswith("filesystem"):
+        return
+    options = sender.conf.broker_transport_options
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+# Periodic jobs live here, never one entry per meeting: beat only wakes the jobs that
+# read their work from the database.
+app.conf.beat_schedule = {
+    "record-beat-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
+}

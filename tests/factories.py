@@ -1,0 +1,76 @@
+from datetime import date
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from municipalities.models import Municipality, MunicipalityContact
+from selection.enums import CandidacyState, OrganisationKind
+from selection.models import BoardMember, BoardOrganisation, Candidacy, Programme
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["email"]
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    first_name = factory.Faker("first_name", locale="nl_BE")
+    last_name = factory.Faker("last_name", locale="nl_BE")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    name = factory.Sequence(lambda n: f"SDG-proeftraject {2017 + n}")
+    starts_on = date(2017, 5, 16)
+    ends_on = date(2019, 12, 31)
+
+
+class BoardOrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BoardOrganisation
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Organisatie {n}")
+    kind = OrganisationKind.NGO
+
+
+class BoardMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BoardMember
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(BoardOrganisationFactory)
+
+
+def municipality(nis_code: str) -> Municipality:
+    return Municipality.objects.get(pk=nis_code)
+
+
+class MunicipalityContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MunicipalityContact
+
+    user = factory.SubFactory(UserFactory)
+    municipality = factory.LazyFunction(lambda: municipality("44021"))
+
+
+class CandidacyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Candidacy
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    municipality = factory.LazyFunction(lambda: municipality("44021"))
+    state = CandidacyState.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+    motivation = "Wij willen de SDG's in ons meerjarenplan verankeren."
