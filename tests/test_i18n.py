@@ -15,6 +15,11 @@ def test_login_page_is_dutch_by_default(client):
     assert "Wachtwoord vergeten?" in body
 
 
+def test_browser_language_does_not_override_dutch_default(client):
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="nl">' in body
+
+
 def test_language_switch_to_english_and_back(client):
     response = client.post(
         reverse("set_language"), {"language": "en", "next": reverse("login")}, follow=True
