@@ -1,10 +1,15 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from .views import programme
 
 app_name = "selection"
 
+# Each area has its own URL module: board member pages, staff ranking, proposal and
+# decision, and candidacy intake (online application and import).
 urlpatterns = [
-    path("staff/", views.programme_overview, name="programme_overview"),
-    path("board/", views.board_home, name="board_home"),
+    path("staff/", programme.programme_overview, name="programme_overview"),
+    path("", include("selection.urls_board")),
+    path("", include("selection.urls_ranking")),
+    path("", include("selection.urls_proposal")),
+    path("", include("selection.urls_intake")),
 ]

@@ -2,8 +2,8 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from .enums import CandidacyState, Outcome
-from .models import BoardMember, Candidacy, Programme
+from selection.enums import CandidacyState, Outcome
+from selection.models import BoardMember, Candidacy, Programme
 
 
 def current_programme() -> Programme | None:
