@@ -5,8 +5,25 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from municipalities.models import Municipality, MunicipalityContact
-from selection.enums import CandidacyState, OrganisationKind
-from selection.models import BoardMember, BoardOrganisation, Candidacy, Programme
+from selection.enums import (
+    CandidacyState,
+    ConflictType,
+    CriterionKind,
+    DiversityAttribute,
+    OrganisationKind,
+    ReviewStatus,
+)
+from selection.models import (
+    BoardMember,
+    BoardOrganisation,
+    Candidacy,
+    ConflictDeclaration,
+    Criterion,
+    Programme,
+    Quota,
+    Review,
+    Score,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -74,3 +91,57 @@ class CandidacyFactory(factory.django.DjangoModelFactory):
     state = CandidacyState.SUBMITTED
     submitted_at = factory.LazyFunction(timezone.now)
     motivation = "Wij willen de SDG's in ons meerjarenplan verankeren."
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    kind = CriterionKind.JUDGEMENT
+    name = factory.Sequence(lambda n: f"Criterium {n}")
+    weight = 1
+    position = factory.Sequence(lambda n: n)
+
+
+class DiversityCriterionFactory(CriterionFactory):
+    kind = CriterionKind.DIVERSITY
+    attribute = DiversityAttribute.PROVINCE
+    weight = 0
+
+
+class QuotaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Quota
+
+    criterion = factory.SubFactory(DiversityCriterionFactory)
+    value = "Limburg"
+    minimum = 1
+
+
+class ConflictDeclarationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConflictDeclaration
+
+    member = factory.SubFactory(BoardMemberFactory)
+    candidacy = factory.SubFactory(CandidacyFactory)
+    conflict_type = ConflictType.NONE
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    member = factory.SubFactory(BoardMemberFactory)
+    candidacy = factory.SubFactory(CandidacyFactory)
+    status = ReviewStatus.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class ScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Score
+
+    review = factory.SubFactory(ReviewFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    value = 3
