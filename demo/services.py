@@ -22,11 +22,23 @@ from municipalities.models import Municipality, MunicipalityContact
 from municipalities.services import known_pilots
 from selection.enums import (
     CandidacyState,
+    ConflictType,
+    CriterionKind,
     OrganisationKind,
     ProgrammePhase,
+    ReviewStatus,
     SdgStatusLevel,
 )
-from selection.models import BoardMember, BoardOrganisation, Candidacy, Programme
+from selection.models import (
+    BoardMember,
+    BoardOrganisation,
+    Candidacy,
+    ConflictDeclaration,
+    Programme,
+    Review,
+    Score,
+)
+from selection.services.criteria import programme_seed_criteria
 
 SEED = 2017
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -89,6 +101,71 @@ def _candidates(rng: random.Random) -> list[Municipality]:
     return sorted(chosen, key=lambda m: m.nis_code)
 
 
+def _clamp(value: float) -> int:
+    return max(1, min(5, round(value)))
+
+
+def _demo_scores(rng: random.Random, programme: Programme) -> None:
+    """Every member but the first has declared and scored every candidacy.
+
+    board01 is left with an empty desk, so that whoever tries the demo scores for real.
+    Scores follow a hidden quality per candidacy, a leniency per member and noise, so that
+    rankings, disagreement and agreement look like a real board's.
+    """
+    members = list(programme.board_members.order_by("user__email"))[1:]
+    candidacies = list(programme.candidacies.order_by("municipality_id"))
+    criteria = list(programme.criteria.filter(kind=CriterionKind.JUDGEMENT))
+    # The eight municipalities public sources name as pilots were chosen in reality: the
+    # demo gives them a better hidden quality, so the demo proposal tends to agree.
+    known = {row["nis_code"] for row in known_pilots()}
+    quality = {
+        c.pk: rng.gauss(3.2, 0.8) + (0.8 if c.municipality_id in known else 0.0)
+        for c in candidacies
+    }
+    declarations, reviews, pending_scores = [], [], []
+    for member in members:
+        leniency = rng.gauss(0, 0.4)
+        for candidacy in candidacies:
+            if rng.random() < 0.03:
+                declarations.append(
+                    ConflictDeclaration(
+                        member=member,
+                        candidacy=candidacy,
+                        conflict_type=rng.choice([ConflictType.EMPLOYMENT, ConflictType.ADVISORY]),
+                        note="[Demo] Gemeld bij het openen van het dossier.",
+                    )
+                )
+                continue
+            declarations.append(
+                ConflictDeclaration(
+                    member=member, candidacy=candidacy, conflict_type=ConflictType.NONE
+                )
+            )
+            reviews.append(
+                Review(
+                    member=member,
+                    candidacy=candidacy,
+                    status=ReviewStatus.SUBMITTED,
+                    submitted_at=datetime(2017, 4, rng.randint(3, 25), 14, 0, tzinfo=BRUSSELS),
+                    version=1,
+                )
+            )
+            for criterion in criteria:
+                not_applicable = criterion.position == 2 and rng.random() < 0.02
+                value = (
+                    None
+                    if not_applicable
+                    else _clamp(quality[candidacy.pk] + leniency + rng.gauss(0, 0.6))
+                )
+                pending_scores.append((len(reviews) - 1, criterion, value, not_applicable))
+    ConflictDeclaration.objects.bulk_create(declarations)
+    Review.objects.bulk_create(reviews)
+    Score.objects.bulk_create(
+        Score(review=reviews[i], criterion=c, value=v, not_applicable=na)
+        for i, c, v, na in pending_scores
+    )
+
+
 @transaction.atomic
 def demo_seed(*, password: str) -> DemoSummary:
     """Create the demo 2017-2019 programme. Deterministic apart from the password."""
@@ -149,6 +226,9 @@ def demo_seed(*, password: str) -> DemoSummary:
             flemish_gos_subsidy=rng.random() < 0.45,
             federal_subsidy=rng.random() < 0.2,
         )
+
+    programme_seed_criteria(programme=programme)
+    _demo_scores(rng, programme)
 
     Meeting.objects.create(
         programme=programme,

@@ -90,3 +90,46 @@ def test_seed_demo_command_writes_password_file(reference_data, settings, tmp_pa
     assert settings.DEMO_PASSWORD_FILE.read_text().strip() == "from-the-environment"
     user = get_user_model().objects.get(email="board07@example.org")
     assert user.check_password("from-the-environment")
+
+
+def test_demo_board01_has_an_empty_desk_and_the_others_scored(demo):
+    from selection.models import ConflictDeclaration, Review
+
+    assert not Review.objects.filter(member__user__email="board01@example.org").exists()
+    per_member = Counter(ConflictDeclaration.objects.values_list("member__user__email", flat=True))
+    assert set(per_member) == {f"board{n:02d}@example.org" for n in range(2, 13)}
+    assert set(per_member.values()) == {50}
+    reviews = Review.objects.count()
+    conflicts = ConflictDeclaration.objects.exclude(conflict_type="none").count()
+    assert reviews + conflicts == 11 * 50
+
+
+def test_demo_criteria_and_quotas_admit_a_pilot_group(demo):
+    from selection import optimiser
+    from selection.enums import CriterionKind
+    from selection.facts import candidacy_facts
+    from selection.models import Quota
+
+    programme = Programme.objects.get()
+    assert programme.criteria.filter(kind=CriterionKind.JUDGEMENT).count() == 3
+    assert programme.criteria.filter(kind=CriterionKind.DIVERSITY).count() == 8
+    candidacies = programme.candidacies.select_related("municipality__province", "programme")
+    problem = optimiser.parse_problem(
+        {
+            "size": 20,
+            "candidates": [
+                {"id": c.municipality_id, "score": 1.0, "attributes": candidacy_facts(c)}
+                for c in candidacies
+            ],
+            "quotas": [
+                {
+                    "attribute": q.criterion.attribute,
+                    "value": q.value,
+                    "min": q.minimum,
+                    "max": q.maximum,
+                }
+                for q in Quota.objects.select_related("criterion")
+            ],
+        }
+    )
+    assert optimiser.solve(problem, explain=False).status == "optimal"
