@@ -52,7 +52,12 @@ def run(*args: str, debug: bool = False, **kwargs) -> str:
     if debug:
         e["DEBUG"] = "1"
     return subprocess.run(
-        [PY, "manage.py", *args], cwd=ROOT, env=e, check=True, capture_output=True, text=True,
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=e,
+        check=True,
+        capture_output=True,
+        text=True,
         **kwargs,
     ).stdout
 
@@ -108,14 +113,30 @@ def wrk(url: str, cookie: str, seconds: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(LUA)
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", handle.name,
-         "-H", f"Cookie: sessionid={cookie}", url],
-        check=True, capture_output=True, text=True,
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "-s",
+            handle.name,
+            "-H",
+            f"Cookie: sessionid={cookie}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     requests, duration, p50, p95 = re.search(r"RESULT (\S+) (\S+) (\S+) (\S+)", out).groups()
     status_errors, timeouts = re.search(r"ERRORS (\S+) (\S+)", out).groups()
     return {
-        "rps": int(requests) / float(duration), "p50": float(p50), "p95": float(p95),
+        "rps": int(requests) / float(duration),
+        "p50": float(p50),
+        "p95": float(p95),
         "errors": int(status_errors) + int(timeouts),
     }
 
@@ -130,9 +151,19 @@ def main() -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     ids = prepare()
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "sdgpilot.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        cwd=ROOT, env=env(), start_new_session=True,
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "sdgpilot.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env(),
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{PORT}"
     pages = {
@@ -157,8 +188,10 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    print(f"gunicorn 2 workers, PostgreSQL, {args.connections} connections, "
-          f"{args.duration} s after {args.warmup} s warm-up, {os.cpu_count()} cores")
+    print(
+        f"gunicorn 2 workers, PostgreSQL, {args.connections} connections, "
+        f"{args.duration} s after {args.warmup} s warm-up, {os.cpu_count()} cores"
+    )
     print()
     print("| page | requests/s | p50 (ms) | p95 (ms) | errors |")
     print("|---|---:|---:|---:|---:|")

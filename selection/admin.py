@@ -1,7 +1,18 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import BoardMember, BoardOrganisation, Candidacy, Programme
+from municipalities.models import Province
+
+from .enums import CriterionKind, SizeClass
+from .facts import attribute_values, value_label
+from .forms.intake import CandidacyAdminForm
+from .models import BoardMember, BoardOrganisation, Candidacy, Criterion, Programme, Quota
+from .selectors import programmes_for_staff
+from .services.intake import candidacy_save
 
 
 class BoardMemberInline(admin.TabularInline):
@@ -19,24 +30,44 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
 
 @admin.register(BoardOrganisation)
 class BoardOrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind"]
+    list_display = ["name", "kind", "active_member_count"]
     list_filter = ["kind"]
     search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_active_members=Count("members", filter=Q(members__active=True)))
+        )
+
+    @admin.display(description=_("active members"), ordering="_active_members")
+    def active_member_count(self, obj):
+        return obj._active_members
 
 
 @admin.register(BoardMember)
 class BoardMemberAdmin(admin.ModelAdmin):
-    list_display = ["user", "organisation", "programme", "active"]
-    list_filter = ["programme", "active", "organisation__kind"]
+    list_display = ["user", "user_email", "organisation", "programme", "active"]
+    list_editable = ["active"]
+    list_filter = ["programme", "active", "organisation__kind", "organisation"]
     list_select_related = ["user", "organisation", "programme"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
 
+    @admin.display(description=_("e-mail address"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
 
 @admin.register(Candidacy)
 class CandidacyAdmin(SimpleHistoryAdmin):
+    """Staff entry of candidacies; saving goes through the same service as the online form."""
+
+    form = CandidacyAdminForm
     list_display = [
         "municipality",
+        "municipality__province",
         "programme",
         "state",
         "sdg_status",
@@ -53,11 +84,246 @@ class CandidacyAdmin(SimpleHistoryAdmin):
         "municipality__province",
         "municipality__degurba",
         "sdg_status",
+        "has_contact_person",
         "has_twinning",
         "flemish_gos_subsidy",
         "federal_subsidy",
     ]
-    list_select_related = ["municipality", "programme"]
-    search_fields = ["municipality__name", "municipality__nis_code", "contact_name"]
+    list_select_related = ["municipality", "municipality__province", "programme"]
+    search_fields = [
+        "municipality__name",
+        "municipality__nis_code",
+        "contact_name",
+        "contact_email",
+        "twinning_partner",
+    ]
     autocomplete_fields = ["municipality"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = [
+        "state",
+        "submitted_at",
+        "outcome",
+        "municipality_facts",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            _("Candidacy"),
+            {
+                "fields": [
+                    "programme",
+                    "municipality",
+                    "municipality_facts",
+                    "submit",
+                    "state",
+                    "submitted_at",
+                    "outcome",
+                ]
+            },
+        ),
+        (_("Motivation"), {"fields": ["motivation"]}),
+        (
+            _("Contact person"),
+            {"fields": ["has_contact_person", "contact_name", "contact_email", "contact_phone"]},
+        ),
+        (
+            _("Facts for the diversity quotas"),
+            {
+                "fields": [
+                    "sdg_status",
+                    "has_twinning",
+                    "twinning_partner",
+                    "flemish_gos_subsidy",
+                    "federal_subsidy",
+                ]
+            },
+        ),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # A candidacy belongs to one programme and municipality for good.
+            readonly += ["programme", "municipality"]
+        return readonly
+
+    @admin.display(description=_("municipality facts"))
+    def municipality_facts(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        municipality = obj.municipality
+        return _(
+            "%(province)s · %(population)s inhabitants · %(degurba)s · size class %(size)s"
+        ) % {
+            "province": municipality.province.name,
+            "population": municipality.population_2018,
+            "degurba": municipality.get_degurba_display(),
+            "size": SizeClass(obj.size_class).label,
+        }
+
+    def save_model(self, request, obj, form, change):
+        saved = candidacy_save(
+            programme=obj.programme,
+            municipality=obj.municipality,
+            data=form.intake_data(),
+            submit=form.submitting,
+            actor=request.user,
+        )
+        # The admin logs and redirects with this object: make it the saved one.
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if request.user.has_perm("selection.import_candidacies"):
+            extra_context["import_programmes"] = programmes_for_staff(user=request.user)
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+class QuotaInlineFormSet(BaseInlineFormSet):
+    """Quotas only on diversity criteria, with values the candidacy facts can take."""
+
+    def clean(self):
+        super().clean()
+        criterion = self.instance
+        quotas = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if not quotas:
+            return
+        if criterion.kind != CriterionKind.DIVERSITY:
+            raise ValidationError(_("Only diversity criteria have quotas."))
+        provinces = list(Province.objects.values_list("name", flat=True))
+        allowed = attribute_values(criterion.attribute, provinces)
+        for form in quotas:
+            value = form.cleaned_data.get("value")
+            if value and value not in allowed:
+                form.add_error(
+                    "value",
+                    _("Not a value of this fact. Possible values: %(values)s")
+                    % {"values": ", ".join(allowed)},
+                )
+            low, high = form.cleaned_data.get("minimum"), form.cleaned_data.get("maximum")
+            if low is not None and high is not None and low > high:
+                form.add_error("maximum", _("At most must not be less than at least."))
+
+
+class QuotaInline(admin.TabularInline):
+    model = Quota
+    formset = QuotaInlineFormSet
+    fields = ["value", "minimum", "maximum"]
+    extra = 0
+
+
+@admin.register(Criterion)
+class CriterionAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "programme", "kind", "attribute", "weight", "position", "quota_count"]
+    list_filter = ["programme", "kind", "attribute"]
+    list_select_related = ["programme"]
+    search_fields = ["name", "rubric"]
+    readonly_fields = ["possible_values"]
+    fieldsets = [
+        (None, {"fields": ["programme", "kind", "name", "position"]}),
+        (_("Judgement"), {"fields": ["weight", "rubric", "scale_labels"]}),
+        (_("Diversity"), {"fields": ["attribute", "possible_values"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_quota_count=Count("quotas"))
+
+    def get_inlines(self, request, obj):
+        if obj is None or obj.kind == CriterionKind.DIVERSITY:
+            return [QuotaInline]
+        return []
+
+    @admin.display(description=_("quotas"), ordering="_quota_count")
+    def quota_count(self, obj):
+        return obj._quota_count
+
+    @admin.display(description=_("possible quota values"))
+    def possible_values(self, obj):
+        if obj is None or obj.kind != CriterionKind.DIVERSITY or not obj.attribute:
+            return "-"
+        provinces = list(Province.objects.values_list("name", flat=True))
+        return ", ".join(
+            f"{value} ({value_label(obj.attribute, value)})"
+            for value in attribute_values(obj.attribute, provinces)
+        )
+
+
+# --- Proposal and decision: read-only in the admin; the staff pages record them. -----------
+# Importing the decision services also connects the receivers that freeze confirmed
+# decisions, so the freeze holds in every process that loads the admin (that is, all).
+from .models import Amendment, Decision, DecisionVote, SelectionRun  # noqa: E402
+from .selectors.proposal import decision_is_unanimous  # noqa: E402
+from .services import decision as _decision_services  # noqa: E402, F401
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SelectionRun)
+class SelectionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "programme", "aggregation", "status", "created_by", "created_at"]
+    list_filter = ["programme", "status", "aggregation"]
+    list_select_related = ["programme", "created_by"]
+    date_hierarchy = "created_at"
+    fields = ["programme", "aggregation", "status", "created_by", "created_at", "input", "result"]
+    readonly_fields = fields
+
+
+class DecisionVoteInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DecisionVote
+    extra = 0
+    fields = ["member", "present", "vote"]
+    readonly_fields = fields
+
+
+class AmendmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Amendment
+    extra = 0
+    fields = ["candidacy", "action", "reason"]
+    readonly_fields = fields
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["programme", "meeting_date", "status", "unanimous", "run", "confirmed_at"]
+    list_filter = ["programme", "status"]
+    list_select_related = ["programme", "run"]
+    inlines = [DecisionVoteInline, AmendmentInline]
+    fields = [
+        "programme",
+        "run",
+        "supersedes",
+        "status",
+        "meeting_date",
+        "meeting_location",
+        "quorum",
+        "unanimous",
+        "minutes",
+        "selected",
+        "scores_hash",
+        "created_by",
+        "created_at",
+        "confirmed_by",
+        "confirmed_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("votes")
+
+    @admin.display(description=_("unanimous"), boolean=True)
+    def unanimous(self, obj):
+        return decision_is_unanimous(obj)

@@ -43,7 +43,10 @@ def has_declared_no_conflict(user, candidacy) -> bool:
     if candidacy is None or not getattr(user, "is_authenticated", False):
         return False
     return candidacy.conflict_declarations.filter(
-        member__user=user, member__active=True, conflict_type=ConflictType.NONE
+        member__user=user,
+        member__programme_id=candidacy.programme_id,
+        member__active=True,
+        conflict_type=ConflictType.NONE,
     ).exists()
 
 
@@ -52,7 +55,9 @@ def has_declared_conflict(user, candidacy) -> bool:
     if candidacy is None or not getattr(user, "is_authenticated", False):
         return False
     return (
-        candidacy.conflict_declarations.filter(member__user=user)
+        candidacy.conflict_declarations.filter(
+            member__user=user, member__programme_id=candidacy.programme_id
+        )
         .exclude(conflict_type=ConflictType.NONE)
         .exists()
     )
@@ -64,7 +69,11 @@ def has_submitted_own_review(user, candidacy) -> bool:
 
     if candidacy is None or not getattr(user, "is_authenticated", False):
         return False
-    return candidacy.reviews.filter(member__user=user, status=ReviewStatus.SUBMITTED).exists()
+    return candidacy.reviews.filter(
+        member__user=user,
+        member__programme_id=candidacy.programme_id,
+        status=ReviewStatus.SUBMITTED,
+    ).exists()
 
 
 @rules.predicate
@@ -106,9 +115,7 @@ rules.add_perm("selection.import_candidacies", rules.is_staff)
 # nothing of the dossier beyond what the list shows, and never scores it.
 rules.add_perm("selection.view_board_home", is_board_member)
 rules.add_perm("selection.declare_conflict", is_member_of_programme)
-rules.add_perm(
-    "selection.view_dossier", is_member_of_programme & has_declared_no_conflict
-)
+rules.add_perm("selection.view_dossier", is_member_of_programme & has_declared_no_conflict)
 rules.add_perm(
     "selection.score_candidacy",
     is_member_of_programme & has_declared_no_conflict & is_scoring_phase,

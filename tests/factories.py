@@ -145,3 +145,68 @@ class ScoreFactory(factory.django.DjangoModelFactory):
     review = factory.SubFactory(ReviewFactory)
     criterion = factory.SubFactory(CriterionFactory)
     value = 3
+
+
+def scored_programme(
+    *, per_province: int = 10, size: int = 20, members: int = 3, **programme_fields
+) -> Programme:
+    """A programme in deliberation with 5 x ``per_province`` submitted, fully scored
+    candidacies (the first municipalities of each province by NIS code), two judgement
+    criteria and province/urbanisation quotas. Limburg's candidacies score lowest, so the
+    quota "Limburg at least 4" decides who of them gets in. Deterministic."""
+    from selection.enums import ProgrammePhase
+
+    programme = ProgrammeFactory(
+        pilot_group_size=size, phase=ProgrammePhase.DELIBERATION, **programme_fields
+    )
+    motivation = CriterionFactory(programme=programme, name="Motivatie", weight=2)
+    feasibility = CriterionFactory(programme=programme, name="Haalbaarheid", weight=1)
+    province = DiversityCriterionFactory(
+        programme=programme, attribute=DiversityAttribute.PROVINCE, name="Provincie"
+    )
+    QuotaFactory(criterion=province, value="Limburg", minimum=4, maximum=None)
+    QuotaFactory(criterion=province, value="West-Vlaanderen", minimum=None, maximum=4)
+    degurba = DiversityCriterionFactory(
+        programme=programme, attribute=DiversityAttribute.DEGURBA, name="Verstedelijking"
+    )
+    QuotaFactory(criterion=degurba, value="rural", minimum=None, maximum=6)
+    # No password: hashing one costs more than the rest of this function.
+    board = [BoardMemberFactory(programme=programme, user__password=None) for _ in range(members)]
+    chosen = []
+    for name in ["Antwerpen", "Limburg", "Oost-Vlaanderen", "Vlaams-Brabant", "West-Vlaanderen"]:
+        chosen += list(
+            Municipality.objects.filter(province__name=name).order_by("nis_code")[:per_province]
+        )
+    candidacies = [CandidacyFactory(programme=programme, municipality=m) for m in chosen]
+    declarations, reviews = [], []
+    for candidacy in candidacies:
+        for member in board:
+            declarations.append(
+                ConflictDeclaration(
+                    member=member, candidacy=candidacy, conflict_type=ConflictType.NONE
+                )
+            )
+            reviews.append(
+                Review(
+                    member=member,
+                    candidacy=candidacy,
+                    status=ReviewStatus.SUBMITTED,
+                    submitted_at=timezone.now(),
+                )
+            )
+    ConflictDeclaration.objects.bulk_create(declarations)
+    Review.objects.bulk_create(reviews)
+    scores = []
+    for k, review in enumerate(
+        Review.objects.filter(candidacy__programme=programme)
+        .select_related("candidacy__municipality__province")
+        .order_by("candidacy__municipality_id", "member_id")
+    ):
+        i, m = divmod(k, members)
+        limburg = review.candidacy.municipality.province.name == "Limburg"
+        first = 1 + (i + m) % 2 if limburg else 2 + (i * 3 + m * 2) % 4
+        second = 1 + (i * 5 + m) % 5
+        scores.append(Score(review=review, criterion=motivation, value=first))
+        scores.append(Score(review=review, criterion=feasibility, value=second))
+    Score.objects.bulk_create(scores)
+    return programme

@@ -1,0 +1,546 @@
+"""Staff reads of the board's scores: the ranking, the agreement per criterion, progress.
+
+`candidate_scores` is the single source of candidate scores: the ranking page, its exports
+and the proposal all read the same numbers from it. Which scores count:
+- reviews that are submitted (drafts never count), by active members of the programme;
+- never a review by a member who declared a conflict (any type but "none") for that
+  candidacy, whatever the review says;
+- values 1-5 only: "not applicable" is missing, never 0;
+- judgement criteria of the programme (for the ranking: those with a weight above 0);
+- candidacies that are submitted and not withdrawn.
+
+Every function here runs a fixed number of queries, whatever the number of candidacies,
+members or scores: the aggregation itself happens in Python (`selection.aggregation`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from selection import aggregation
+from selection.enums import (
+    AggregationMethod,
+    CandidacyState,
+    ConflictType,
+    CriterionKind,
+    DiversityAttribute,
+    Outcome,
+    ReviewStatus,
+    SizeClass,
+)
+from selection.facts import candidacy_facts
+from selection.models import (
+    BoardMember,
+    Candidacy,
+    ConflictDeclaration,
+    Criterion,
+    Programme,
+    Review,
+    Score,
+)
+
+# A population standard deviation of the members' own weighted scores above this (on the
+# 1-5 scale) means the members disagree enough that the board should talk about it.
+DISAGREEMENT_THRESHOLD = 1.0
+
+# Krippendorff (2004, Content Analysis, 2nd ed., p. 241): rely on data with alpha >= .800,
+# consider data with .667 <= alpha < .800 only for tentative conclusions.
+ALPHA_GOOD = 0.8
+ALPHA_TENTATIVE = 0.667
+
+DEFAULT_SORT = "rank"
+YES_LABEL = pgettext_lazy("fact", "yes")
+NO_LABEL = pgettext_lazy("fact", "no")
+
+
+def _require_staff(user) -> None:
+    """Scores of all members are for staff only: anyone else gets PermissionDenied."""
+    if not user.has_perm("selection.view_ranking"):
+        raise PermissionDenied
+
+
+def programme_for_staff(*, user, programme_pk: int) -> Programme:
+    """The programme whose staff pages are asked for; PermissionDenied for non-staff, 404
+    for an unknown id."""
+    _require_staff(user)
+    try:
+        return Programme.objects.get(pk=programme_pk)
+    except Programme.DoesNotExist:
+        raise Http404 from None
+
+
+def _rankable_candidacies(programme: Programme) -> QuerySet[Candidacy]:
+    return (
+        Candidacy.objects.filter(programme=programme, state=CandidacyState.SUBMITTED)
+        .exclude(outcome=Outcome.WITHDRAWN)
+        .select_related("municipality", "municipality__province")
+    )
+
+
+def _counted_scores(programme: Programme) -> QuerySet[Score]:
+    """The scores that count (see the module docstring), for all judgement criteria."""
+    conflicted = ConflictDeclaration.objects.filter(
+        member_id=OuterRef("review__member_id"),
+        candidacy_id=OuterRef("review__candidacy_id"),
+    ).exclude(conflict_type=ConflictType.NONE)
+    return (
+        Score.objects.filter(
+            review__status=ReviewStatus.SUBMITTED,
+            review__member__programme=programme,
+            review__member__active=True,
+            review__candidacy__programme=programme,
+            review__candidacy__state=CandidacyState.SUBMITTED,
+            criterion__programme=programme,
+            criterion__kind=CriterionKind.JUDGEMENT,
+            value__isnull=False,
+            not_applicable=False,
+        )
+        .exclude(review__candidacy__outcome=Outcome.WITHDRAWN)
+        .exclude(Exists(conflicted))
+    )
+
+
+@dataclass
+class RankedCandidacy:
+    """One candidacy's aggregated board scores; `score` is None when nobody scored it."""
+
+    candidacy: Candidacy
+    score: float | None
+    per_criterion: dict[int, float]
+    criterion_means: list[float | None]
+    median: float | None
+    std: float | None
+    range: float | None
+    n_members: int
+    n_scores: int
+    rank: int
+    facts: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return self.candidacy.municipality.name
+
+    @property
+    def province(self) -> str:
+        return self.candidacy.municipality.province.name
+
+    @property
+    def high_disagreement(self) -> bool:
+        return self.std is not None and self.std > DISAGREEMENT_THRESHOLD
+
+
+def _rank_key(row: RankedCandidacy) -> tuple:
+    # Best score first; unscored last. Equal scores are ordered by municipality name
+    # (case-insensitive), then NIS code, so a rank never depends on database order.
+    return (
+        row.score is None,
+        -(row.score or 0.0),
+        row.name.casefold(),
+        row.candidacy.municipality_id,
+    )
+
+
+def _score(programme: Programme, method: str) -> tuple[list[Criterion], list[RankedCandidacy]]:
+    """Three queries: candidacies, weighted criteria, counted scores."""
+    candidacies = list(_rankable_candidacies(programme))
+    criteria = list(
+        Criterion.objects.filter(
+            programme=programme, kind=CriterionKind.JUDGEMENT, weight__gt=0
+        ).order_by("position", "pk")
+    )
+    weights = {c.pk: float(c.weight) for c in criteria}
+    rows = [
+        aggregation.ScoreRow(member, candidacy, criterion, float(value))
+        for member, candidacy, criterion, value in _counted_scores(programme)
+        .filter(criterion_id__in=weights)
+        .values_list("review__member_id", "review__candidacy_id", "criterion_id", "value")
+    ]
+    aggregates = aggregation.aggregate(
+        rows, weights, candidacies=[c.pk for c in candidacies], method=method
+    )
+    ranked = []
+    for candidacy in candidacies:
+        # Shares the one programme object: the facts need it for the size class.
+        candidacy.programme = programme
+        agg = aggregates[candidacy.pk]
+        ranked.append(
+            RankedCandidacy(
+                candidacy=candidacy,
+                score=agg.score,
+                per_criterion=dict(agg.per_criterion),
+                criterion_means=[agg.per_criterion.get(c.pk) for c in criteria],
+                median=agg.median,
+                std=agg.std,
+                range=agg.range,
+                n_members=agg.n_members,
+                n_scores=agg.n_scores,
+                rank=0,
+                facts=candidacy_facts(candidacy),
+            )
+        )
+    ranked.sort(key=_rank_key)
+    for position, row in enumerate(ranked, start=1):
+        row.rank = position
+    return criteria, ranked
+
+
+def candidate_scores(
+    *, user, programme: Programme, method: str = AggregationMethod.MEAN
+) -> list[RankedCandidacy]:
+    """Every submitted, not withdrawn candidacy with its aggregated score, best first.
+
+    `method` is "mean" or "zscore" (scores normalised per member first). Rank 1 is the
+    best; equal scores are ranked by municipality name. Staff only: PermissionDenied
+    for anyone else, since it holds every member's scores.
+    """
+    _require_staff(user)
+    if method not in AggregationMethod.values:
+        raise ValueError(f"unknown aggregation method {method!r}")
+    return _score(programme, method)[1]
+
+
+# --- The ranking page -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    numeric: bool = True
+    # The direction a first click sorts in: scores best first, names A to Z.
+    descending_first: bool = True
+
+
+@dataclass(frozen=True)
+class Header:
+    column: Column
+    next_sort: str
+    aria_sort: str
+
+
+def _sort_value(row: RankedCandidacy, key: str, criteria_keys: dict[str, int]):
+    if key == "rank":
+        return row.rank
+    if key == "name":
+        return row.name.casefold()
+    if key == "province":
+        return row.province.casefold()
+    if key == "n":
+        return row.n_members
+    if key in ("score", "median", "std", "range"):
+        return getattr(row, key)
+    return row.per_criterion.get(criteria_keys[key])
+
+
+def _criterion_key(criterion: Criterion) -> str:
+    return f"c{criterion.pk}"
+
+
+@dataclass
+class RankingTable:
+    programme: Programme
+    method: str
+    sort: str
+    criteria: list[Criterion]
+    rows: list[RankedCandidacy]
+    total: int
+    provinces: list[str]
+    filters: dict[str, str] = field(default_factory=dict)
+    threshold: float = DISAGREEMENT_THRESHOLD
+
+    @property
+    def columns(self) -> list[Column]:
+        return [
+            Column("rank", str(_("Rank")), descending_first=False),
+            Column("name", str(_("Municipality")), numeric=False, descending_first=False),
+            Column("province", str(_("Province")), numeric=False, descending_first=False),
+            Column("score", str(_("Aggregate"))),
+            *[Column(_criterion_key(c), f"{c.name} (×{float(c.weight):g})") for c in self.criteria],
+            Column("median", str(_("Median"))),
+            Column("n", str(pgettext_lazy("number of members who scored", "n"))),
+            Column("std", str(_("Std. dev."))),
+            Column("range", str(pgettext_lazy("spread of scores", "Range"))),
+        ]
+
+    @property
+    def headers(self) -> list[Header]:
+        """Each column with the sort a click on its header asks for next."""
+        current = self.sort.lstrip("-")
+        descending = self.sort.startswith("-")
+        headers = []
+        for column in self.columns:
+            if column.key == current:
+                next_sort = column.key if descending else f"-{column.key}"
+                aria = "descending" if descending else "ascending"
+            else:
+                next_sort = f"-{column.key}" if column.descending_first else column.key
+                aria = "none"
+            headers.append(Header(column, next_sort, aria))
+        return headers
+
+    def export_header(self) -> list[str]:
+        return [
+            str(_("Rank")),
+            str(_("NIS code")),
+            str(_("Municipality")),
+            str(_("Province")),
+            str(_("Size class")),
+            str(_("Outcome")),
+            str(_("Aggregate")),
+            *[c.name for c in self.criteria],
+            str(_("Median")),
+            str(_("Members")),
+            str(_("Scores")),
+            str(_("Std. dev.")),
+            str(pgettext_lazy("spread of scores", "Range")),
+            str(_("High disagreement")),
+        ]
+
+    def export_rows(self) -> list[list]:
+        """The rows as shown, numbers as numbers (None where there is no score)."""
+        return [
+            [
+                row.rank,
+                row.candidacy.municipality_id,
+                row.name,
+                row.province,
+                str(SizeClass(row.facts[DiversityAttribute.SIZE_CLASS]).label),
+                row.candidacy.get_outcome_display(),
+                row.score,
+                *row.criterion_means,
+                row.median,
+                row.n_members,
+                row.n_scores,
+                row.std,
+                row.range,
+                str(YES_LABEL if row.high_disagreement else NO_LABEL),
+            ]
+            for row in self.rows
+        ]
+
+
+def _sorted(
+    rows: list[RankedCandidacy], sort: str, criteria: list[Criterion]
+) -> tuple[list[RankedCandidacy], str]:
+    criteria_keys = {_criterion_key(c): c.pk for c in criteria}
+    allowed = {"rank", "name", "province", "score", "median", "std", "range", "n"}
+    key = sort.lstrip("-")
+    if key not in allowed and key not in criteria_keys:
+        sort, key = DEFAULT_SORT, DEFAULT_SORT
+    descending = sort.startswith("-")
+    # The rows come in rank order and Python's sort is stable (also with reverse=True), so
+    # equal values keep their rank order. Missing values go last in both directions.
+    present = [r for r in rows if _sort_value(r, key, criteria_keys) is not None]
+    missing = [r for r in rows if _sort_value(r, key, criteria_keys) is None]
+    present.sort(key=lambda r: _sort_value(r, key, criteria_keys), reverse=descending)
+    return present + missing, sort
+
+
+def ranking_table(
+    *,
+    user,
+    programme: Programme,
+    method: str = AggregationMethod.MEAN,
+    sort: str = DEFAULT_SORT,
+    province: str = "",
+    size_class: str = "",
+    outcome: str = "",
+) -> RankingTable:
+    """The ranking as the staff page and its exports show it: filtered, then sorted.
+
+    Ranks stay those of the whole programme, so a filtered view still shows where a
+    candidacy stands overall. An unknown sort falls back to the rank; an unknown method
+    to the plain mean. Staff only.
+    """
+    _require_staff(user)
+    if method not in AggregationMethod.values:
+        method = AggregationMethod.MEAN
+    criteria, ranked = _score(programme, method)
+    provinces = sorted({row.province for row in ranked}, key=str.casefold)
+    filters = {"province": province, "size_class": size_class, "outcome": outcome}
+    rows = [
+        row
+        for row in ranked
+        if (not province or row.province == province)
+        and (not size_class or row.facts[DiversityAttribute.SIZE_CLASS] == size_class)
+        and (not outcome or row.candidacy.outcome == outcome)
+    ]
+    rows, sort = _sorted(rows, sort, criteria)
+    return RankingTable(
+        programme=programme,
+        method=method,
+        sort=sort,
+        criteria=criteria,
+        rows=rows,
+        total=len(ranked),
+        provinces=provinces,
+        filters=filters,
+    )
+
+
+# --- Agreement --------------------------------------------------------------------------
+
+
+@dataclass
+class CriterionAgreement:
+    criterion: Criterion
+    alpha: float | None
+    pairs: int
+    units: int
+    values: int
+
+    @property
+    def level(self) -> str:
+        if self.alpha is None:
+            return "undefined"
+        if self.alpha >= ALPHA_GOOD:
+            return "good"
+        if self.alpha >= ALPHA_TENTATIVE:
+            return "tentative"
+        return "low"
+
+    @property
+    def hint(self) -> str:
+        return str(
+            {
+                "undefined": _(
+                    "Not enough data yet: at least two members must score the same "
+                    "candidacy, and the scores must vary."
+                ),
+                "good": _("Members read this rubric alike: the scores can be relied on."),
+                "tentative": _(
+                    "Members read this rubric only partly alike: draw tentative "
+                    "conclusions from these scores only."
+                ),
+                "low": _(
+                    "Members read this rubric differently: discuss it before relying on the scores."
+                ),
+            }[self.level]
+        )
+
+
+def criterion_agreement(*, user, programme: Programme) -> list[CriterionAgreement]:
+    """Krippendorff's alpha (interval) per judgement criterion, over the scores that count.
+
+    Units are candidacies, values the members' scores. Two queries. Staff only.
+    """
+    _require_staff(user)
+    criteria = list(
+        Criterion.objects.filter(programme=programme, kind=CriterionKind.JUDGEMENT).order_by(
+            "position", "pk"
+        )
+    )
+    units: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for criterion_id, candidacy_id, value in _counted_scores(programme).values_list(
+        "criterion_id", "review__candidacy_id", "value"
+    ):
+        units[criterion_id][candidacy_id].append(float(value))
+    result = []
+    for criterion in criteria:
+        by_unit = units.get(criterion.pk, {})
+        alpha, pairs = aggregation.krippendorff_alpha_interval(by_unit)
+        pairable = [v for v in by_unit.values() if len(v) >= 2]
+        result.append(
+            CriterionAgreement(
+                criterion=criterion,
+                alpha=alpha,
+                pairs=pairs,
+                units=len(pairable),
+                values=sum(len(v) for v in pairable),
+            )
+        )
+    return result
+
+
+# --- Progress ---------------------------------------------------------------------------
+
+
+@dataclass
+class MemberProgress:
+    member: BoardMember
+    total: int
+    submitted: int = 0
+    drafts: int = 0
+    conflicts: int = 0
+    last_activity: datetime | None = None
+
+    @property
+    def done(self) -> int:
+        """Candidacies this member is finished with: scored and submitted, or conflicted."""
+        return self.submitted + self.conflicts
+
+    @property
+    def to_do(self) -> int:
+        return max(self.total - self.done, 0)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+def member_progress(*, user, programme: Programme) -> list[MemberProgress]:
+    """Per active board member: submitted reviews, drafts, conflicts declared, to do.
+
+    Counted over the submitted, not withdrawn candidacies. A candidacy the member declared
+    a conflict for counts as a conflict only, even if a review of it exists. Four queries.
+    Staff only.
+    """
+    _require_staff(user)
+    candidacies = _rankable_candidacies(programme)
+    total = candidacies.count()
+    members = list(
+        BoardMember.objects.filter(programme=programme, active=True)
+        .select_related("user", "organisation")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    progress = {m.pk: MemberProgress(member=m, total=total) for m in members}
+
+    conflicted = ConflictDeclaration.objects.filter(
+        member_id=OuterRef("member_id"), candidacy_id=OuterRef("candidacy_id")
+    ).exclude(conflict_type=ConflictType.NONE)
+    reviews = (
+        Review.objects.filter(member__programme=programme, member__active=True)
+        .filter(candidacy__in=candidacies.values("pk"))
+        .exclude(Exists(conflicted))
+        .values("member_id", "status")
+        .annotate(n=Count("pk"), last=Max("updated_at"))
+        .order_by()
+    )
+    declarations = (
+        ConflictDeclaration.objects.filter(member__programme=programme, member__active=True)
+        .filter(candidacy__in=candidacies.values("pk"))
+        .values("member_id")
+        .annotate(
+            n=Count("pk", filter=~Q(conflict_type=ConflictType.NONE)),
+            last=Max("declared_at"),
+        )
+        .order_by()
+    )
+    for row in reviews:
+        entry = progress.get(row["member_id"])
+        if entry is None:
+            continue
+        if row["status"] == ReviewStatus.SUBMITTED:
+            entry.submitted = row["n"]
+        else:
+            entry.drafts = row["n"]
+        entry.last_activity = _latest(entry.last_activity, row["last"])
+    for row in declarations:
+        entry = progress.get(row["member_id"])
+        if entry is None:
+            continue
+        entry.conflicts = row["n"]
+        entry.last_activity = _latest(entry.last_activity, row["last"])
+    return [progress[m.pk] for m in members]
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((d for d in (a, b) if d is not None), default=None)

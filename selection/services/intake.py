@@ -1,0 +1,575 @@
+"""Candidacy intake: online applications by contacts, entry by staff, and file imports.
+
+All three paths end in the same write (`_candidacy_write`), so a candidacy is validated and
+its history recorded the same way whoever enters it.
+"""
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from municipalities.models import Municipality
+from municipalities.rules import is_contact_for
+from selection.enums import CandidacyState, SdgStatusLevel
+from selection.models import Candidacy, Programme
+
+# A submitted motivation needs some substance: about three sentences. Drafts may be shorter.
+MIN_MOTIVATION_LENGTH = 200
+
+TEXT_FIELDS = ("motivation", "contact_name", "contact_email", "contact_phone", "twinning_partner")
+BOOLEAN_FIELDS = ("has_contact_person", "has_twinning", "flemish_gos_subsidy", "federal_subsidy")
+CANDIDACY_FIELDS = (
+    "motivation",
+    "has_contact_person",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "sdg_status",
+    "has_twinning",
+    "twinning_partner",
+    "flemish_gos_subsidy",
+    "federal_subsidy",
+)
+
+# Import limits: 308 municipalities fit many times over; anything bigger is a wrong file.
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_ROWS = 1000
+
+
+def candidacy_validate(data: dict, *, submit: bool) -> None:
+    """Check that a candidacy's values are complete enough; a draft may be incomplete.
+
+    `data` holds the candidacy fields (missing keys count as empty). Raises ValidationError
+    with messages per field. Forms call this in `clean()`; the service calls it again.
+    """
+    if not submit:
+        return
+    errors: dict[str, list[str]] = {}
+    motivation = (data.get("motivation") or "").strip()
+    if not motivation:
+        errors["motivation"] = [_("Write a motivation before you submit.")]
+    elif len(motivation) < MIN_MOTIVATION_LENGTH:
+        errors["motivation"] = [
+            _("The motivation needs at least %(minimum)d characters; it has %(length)d.")
+            % {"minimum": MIN_MOTIVATION_LENGTH, "length": len(motivation)}
+        ]
+    if data.get("has_contact_person"):
+        if not (data.get("contact_name") or "").strip():
+            errors["contact_name"] = [_("Give the name of the contact person.")]
+        if not (data.get("contact_email") or "").strip():
+            errors["contact_email"] = [_("Give the e-mail address of the contact person.")]
+    if data.get("has_twinning") and not (data.get("twinning_partner") or "").strip():
+        errors["twinning_partner"] = [_("Name the partner of the town twinning.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def candidacy_may_save(*, actor, programme: Programme, municipality: Municipality) -> bool:
+    """Whether the actor may create or change this municipality's candidacy.
+
+    Staff always may. A municipality contact may only for their own municipality, and only
+    while the programme's call is open (phase "applications" and not past the deadline,
+    rule `selection.apply`). `actor=None` is a trusted server process (a management
+    command); views always pass the request's user.
+    """
+    if actor is None:
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.is_staff:
+        return True
+    return is_contact_for.test(actor, municipality) and actor.has_perm("selection.apply", programme)
+
+
+def _history_actor(candidacy: Candidacy, actor, reason: str) -> None:
+    if actor is not None:
+        candidacy._history_user = actor
+    if reason:
+        candidacy._change_reason = reason[:100]
+
+
+def _error_messages(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return error.message_dict
+    return {NON_FIELD_ERRORS: error.messages}
+
+
+def _candidacy_write(
+    *,
+    programme: Programme,
+    municipality: Municipality,
+    data: dict,
+    submit: bool,
+    actor,
+    reason: str = "",
+) -> tuple[Candidacy, bool]:
+    """Create or update the candidacy; returns it and whether it was created."""
+    unknown = set(data) - set(CANDIDACY_FIELDS)
+    if unknown:
+        raise ValueError(f"Not candidacy intake fields: {sorted(unknown)}")
+    candidacy = (
+        Candidacy.objects.select_for_update()
+        .filter(programme=programme, municipality=municipality)
+        .first()
+    )
+    created = candidacy is None
+    if created:
+        candidacy = Candidacy(programme=programme, municipality=municipality)
+    for name, value in data.items():
+        if name in TEXT_FIELDS:
+            value = (value or "").strip()
+        elif name in BOOLEAN_FIELDS and not isinstance(value, bool):
+            raise ValueError(f"{name} must be a bool, not {value!r}")
+        setattr(candidacy, name, value)
+    # A partner without a twinning, or contact details without a contact person, would
+    # contradict the facts the quotas use.
+    if not candidacy.has_twinning:
+        candidacy.twinning_partner = ""
+    if not candidacy.has_contact_person:
+        candidacy.contact_name = candidacy.contact_email = candidacy.contact_phone = ""
+
+    # A submitted candidacy stays submitted, so every later save must keep it complete.
+    submitting = submit or candidacy.state == CandidacyState.SUBMITTED
+    if submitting and candidacy.state != CandidacyState.SUBMITTED:
+        candidacy.state = CandidacyState.SUBMITTED
+        candidacy.submitted_at = timezone.now()
+
+    errors: dict[str, list[str]] = {}
+    try:
+        candidacy.full_clean()
+    except ValidationError as error:
+        errors.update(_error_messages(error))
+    try:
+        candidacy_validate(
+            {name: getattr(candidacy, name) for name in CANDIDACY_FIELDS}, submit=submitting
+        )
+    except ValidationError as error:
+        for name, messages in _error_messages(error).items():
+            errors.setdefault(name, messages)
+    if errors:
+        raise ValidationError(errors)
+
+    _history_actor(candidacy, actor, reason)
+    candidacy.save()
+    return candidacy, created
+
+
+@transaction.atomic
+def candidacy_save(
+    *,
+    programme: Programme,
+    municipality: Municipality,
+    data: dict,
+    submit: bool,
+    actor,
+) -> Candidacy:
+    """Create or update a municipality's candidacy, as a draft or submitted.
+
+    Permission: staff, or the contact of that municipality while the call is open (see
+    `candidacy_may_save`); anyone else gets PermissionDenied. `data` holds any of
+    CANDIDACY_FIELDS with Python values (booleans as bool); missing fields keep their value.
+    `submit=True` validates completeness and marks the candidacy submitted (once, with a
+    timestamp); a submitted candidacy stays submitted and is validated as such on every
+    save. Raises ValidationError with messages per field.
+    """
+    if not candidacy_may_save(actor=actor, programme=programme, municipality=municipality):
+        raise PermissionDenied
+    candidacy, _created = _candidacy_write(
+        programme=programme, municipality=municipality, data=data, submit=submit, actor=actor
+    )
+    return candidacy
+
+
+# --- Import from CSV or XLSX -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    name: str
+    dutch: str
+    description: str
+
+
+IMPORT_COLUMNS = [
+    ImportColumn(
+        "nis_code",
+        "NIS-code",
+        gettext_lazy("Required. The five-digit NIS code, or the municipality's exact name."),
+    ),
+    ImportColumn(
+        "motivation",
+        "motivatie",
+        lazy(
+            lambda: (
+                _("The motivation, at least %(minimum)d characters.")
+                % {"minimum": MIN_MOTIVATION_LENGTH}
+            ),
+            str,
+        )(),
+    ),
+    ImportColumn(
+        "has_contact_person",
+        "contactpersoon aanwezig",
+        gettext_lazy("Yes or no. With yes, name and e-mail are required."),
+    ),
+    ImportColumn("contact_name", "contactpersoon", gettext_lazy("Name of the contact person.")),
+    ImportColumn(
+        "contact_email", "e-mail contactpersoon", gettext_lazy("E-mail of the contact person.")
+    ),
+    ImportColumn(
+        "contact_phone", "telefoon contactpersoon", gettext_lazy("Phone of the contact person.")
+    ),
+    ImportColumn(
+        "sdg_status",
+        "stand van zaken",
+        gettext_lazy(
+            "SDG status at application: not_started, exploring, active or advanced "
+            "(or the label in Dutch or English)."
+        ),
+    ),
+    ImportColumn("has_twinning", "stedenband", gettext_lazy("Yes or no.")),
+    ImportColumn(
+        "twinning_partner",
+        "partner stedenband",
+        gettext_lazy("Required when there is a town twinning."),
+    ),
+    ImportColumn(
+        "flemish_gos_subsidy",
+        "Vlaamse impulssubsidie GOS",
+        gettext_lazy("Yes or no: Flemish impulse subsidy GOS."),
+    ),
+    ImportColumn(
+        "federal_subsidy",
+        "federale subsidie",
+        gettext_lazy("Yes or no: federal development-cooperation subsidy."),
+    ),
+]
+
+# Further headers people write, normalised (see `_normalise`). Each column also accepts its
+# field's label in Dutch and English.
+_EXTRA_ALIASES = {
+    "nis_code": ["nis", "niscode", "nis_code_gemeente", "gemeente", "municipality"],
+    "motivation": [],
+    "has_contact_person": ["heeft_contactpersoon", "contact_person_present"],
+    "contact_name": ["naam_contactpersoon", "contact_naam"],
+    "contact_email": ["email_contactpersoon", "contact_e_mail", "e_mail", "email"],
+    "contact_phone": ["contact_telefoon", "telefoon", "phone"],
+    "sdg_status": ["stand_van_zaken_sdg", "stand_van_zaken_sdgs", "stand_van_zaken_sdg_s"],
+    "has_twinning": ["twinning"],
+    "twinning_partner": ["stedenband_partner"],
+    "flemish_gos_subsidy": ["impulssubsidie_gos", "gos_subsidie", "gos"],
+    "federal_subsidy": [],
+}
+
+_TRUE = {"ja", "j", "yes", "y", "1", "waar", "true"}
+_FALSE = {"nee", "n", "no", "0", "onwaar", "false"}
+_SDG_SYNONYMS = {
+    "niet_gestart": SdgStatusLevel.NOT_STARTED,
+    "nog_niet_gestart": SdgStatusLevel.NOT_STARTED,
+    "verkennend": SdgStatusLevel.EXPLORING,
+    "bezig": SdgStatusLevel.ACTIVE,
+    "volop_bezig": SdgStatusLevel.ACTIVE,
+    "gevorderd": SdgStatusLevel.ADVANCED,
+}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    candidacies: tuple[Candidacy, ...]
+
+
+class ImportErrors(Exception):
+    """A file that cannot be imported, and why.
+
+    `errors` is a list of (row, message): the row as a spreadsheet numbers it (the header is
+    row 1), or None for a problem with the file as a whole.
+    """
+
+    def __init__(self, errors: list[tuple[int | None, str]]):
+        self.errors = sorted(errors, key=lambda item: item[0] or 0)
+        super().__init__("; ".join(format_import_error(row, msg) for row, msg in self.errors))
+
+
+def format_import_error(row: int | None, message: str) -> str:
+    """E.g. "Row 7: unknown NIS code 99999"."""
+    if row is None:
+        return str(message)
+    return _("Row %(row)d: %(message)s") % {"row": row, "message": message}
+
+
+def _normalise(text: str) -> str:
+    """Lower case, no accents, every run of other characters one underscore."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")
+
+
+def _header_aliases() -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for column in IMPORT_COLUMNS:
+        names = {column.name, column.dutch, *_EXTRA_ALIASES[column.name]}
+        if column.name != "nis_code":
+            field = Candidacy._meta.get_field(column.name)
+            for language in ("nl", "en"):
+                with translation.override(language):
+                    names.add(str(field.verbose_name))
+        for name in names:
+            aliases.setdefault(_normalise(name), column.name)
+    return aliases
+
+
+def _sdg_values() -> dict[str, str]:
+    values = dict(_SDG_SYNONYMS)
+    for level in SdgStatusLevel:
+        values[_normalise(level.value)] = level.value
+        for language in ("nl", "en"):
+            with translation.override(language):
+                values[_normalise(str(level.label))] = level.value
+    return values
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_csv(raw: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    first_line = text.split("\n", 1)[0]
+    # Excel in Belgium writes semicolons; others write commas or tabs.
+    delimiter = max(",;\t", key=first_line.count)
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _read_xlsx(raw: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as error:
+        raise ImportErrors([(None, _("The file is not a readable XLSX workbook."))]) from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) > MAX_IMPORT_ROWS + 1:
+                break
+        return rows
+    finally:
+        workbook.close()
+
+
+def _read_rows(file, filename: str) -> list[list]:
+    raw = file.read(MAX_IMPORT_BYTES + 1)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportErrors(
+            [(None, _("The file is larger than %(size)d MB.") % {"size": MAX_IMPORT_BYTES >> 20})]
+        )
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(raw)
+    if suffix == ".xlsx":
+        return _read_xlsx(raw)
+    raise ImportErrors([(None, _("Upload a .csv or .xlsx file."))])
+
+
+class _MunicipalityLookup:
+    """Finds a municipality by NIS code or by its exact name (if only one has that name)."""
+
+    def __init__(self):
+        self.by_code = {m.pk: m for m in Municipality.objects.all()}
+        self.by_name: dict[str, list[Municipality]] = {}
+        for municipality in self.by_code.values():
+            self.by_name.setdefault(_normalise(municipality.name), []).append(municipality)
+
+    def find(self, text: str) -> tuple[Municipality | None, str]:
+        if not text:
+            return None, _("the NIS code is empty")
+        if text.isdigit():
+            municipality = self.by_code.get(text)
+            if municipality is None:
+                return None, _("unknown NIS code %(code)s") % {"code": text}
+            return municipality, ""
+        matches = self.by_name.get(_normalise(text), [])
+        if len(matches) == 1:
+            return matches[0], ""
+        if matches:
+            return None, _("more than one municipality is called “%(name)s”; use the NIS code") % {
+                "name": text
+            }
+        return None, _("unknown municipality “%(name)s”") % {"name": text}
+
+
+def _parse_header(header: list) -> tuple[list[tuple[int, str]], dict[str, str]]:
+    """The (column index, field) pairs of the header row, and each field's header text."""
+    aliases = _header_aliases()
+    columns: list[tuple[int, str]] = []
+    titles: dict[str, str] = {}
+    errors: list[tuple[int | None, str]] = []
+    for index, cell in enumerate(header):
+        title = _cell_text(cell)
+        if not title:
+            continue
+        field = aliases.get(_normalise(title))
+        if field is None:
+            errors.append((1, _("unknown column “%(column)s”") % {"column": title}))
+        elif field in titles:
+            errors.append(
+                (
+                    1,
+                    _("the columns “%(first)s” and “%(second)s” both give %(field)s")
+                    % {"first": titles[field], "second": title, "field": field},
+                )
+            )
+        else:
+            columns.append((index, field))
+            titles[field] = title
+    if "nis_code" not in titles:
+        errors.append((1, _("the column nis_code is missing")))
+    if errors:
+        raise ImportErrors(errors)
+    return columns, titles
+
+
+def _parse_row(
+    values: dict[str, str], titles: dict[str, str], sdg_values: dict[str, str]
+) -> tuple[dict, list[str]]:
+    """The candidacy data of one row, and the problems found in it."""
+    data: dict = {}
+    problems: list[str] = []
+    for field, text in values.items():
+        if field == "nis_code":
+            continue
+        if field in BOOLEAN_FIELDS:
+            word = text.casefold()
+            if word in _TRUE:
+                data[field] = True
+            elif word in _FALSE:
+                data[field] = False
+            else:
+                problems.append(
+                    _("%(column)s: “%(value)s” is not yes or no (ja/nee, 1/0)")
+                    % {"column": titles[field], "value": text}
+                )
+        elif field == "sdg_status":
+            level = sdg_values.get(_normalise(text))
+            if level is None:
+                problems.append(
+                    _("%(column)s: “%(value)s” is not one of %(choices)s")
+                    % {
+                        "column": titles[field],
+                        "value": text,
+                        "choices": ", ".join(SdgStatusLevel.values),
+                    }
+                )
+            else:
+                data[field] = level
+        else:
+            data[field] = text
+    return data, problems
+
+
+@transaction.atomic
+def candidacies_import(*, programme: Programme, file, filename: str, actor) -> ImportResult:
+    """Create or update a programme's candidacies from a CSV or XLSX file, all or nothing.
+
+    Permission: `selection.import_candidacies` (staff); `actor=None` is a trusted server
+    process (the management command). The first row holds the column names (see
+    IMPORT_COLUMNS and docs/import.md). Every row goes through the same write as the online
+    form, as a submitted candidacy. If any row is wrong, nothing is saved and ImportErrors
+    lists every problem with its row number.
+    """
+    if actor is not None and not actor.has_perm("selection.import_candidacies"):
+        raise PermissionDenied
+    rows = _read_rows(file, filename)
+    if not rows:
+        raise ImportErrors([(None, _("The file is empty."))])
+    columns, titles = _parse_header(rows[0])
+    body = [
+        (number, row)
+        for number, row in enumerate(rows[1:], start=2)
+        if any(_cell_text(cell) for cell in row)
+    ]
+    if not body:
+        raise ImportErrors([(None, _("The file has no rows below the header."))])
+    if len(body) > MAX_IMPORT_ROWS:
+        raise ImportErrors(
+            [(None, _("The file has more than %(count)d rows.") % {"count": MAX_IMPORT_ROWS})]
+        )
+
+    lookup = _MunicipalityLookup()
+    sdg_values = _sdg_values()
+    reason = f"import {PurePath(filename).name}"
+    errors: list[tuple[int | None, str]] = []
+    seen: dict[str, int] = {}
+    created = updated = 0
+    candidacies: list[Candidacy] = []
+    for number, row in body:
+        values = {
+            field: _cell_text(row[index]) if index < len(row) else "" for index, field in columns
+        }
+        municipality, problem = lookup.find(values["nis_code"])
+        problems = [problem] if problem else []
+        if municipality is not None:
+            if municipality.pk in seen:
+                problems.append(
+                    _("%(name)s (%(code)s) is already in row %(row)d")
+                    % {
+                        "name": municipality.name,
+                        "code": municipality.pk,
+                        "row": seen[municipality.pk],
+                    }
+                )
+            else:
+                seen[municipality.pk] = number
+        data, value_problems = _parse_row(values, titles, sdg_values)
+        problems.extend(value_problems)
+        if problems:
+            errors.extend((number, message) for message in problems)
+            continue
+        try:
+            with transaction.atomic():
+                candidacy, made = _candidacy_write(
+                    programme=programme,
+                    municipality=municipality,
+                    data=data,
+                    submit=True,
+                    actor=actor,
+                    reason=reason,
+                )
+        except ValidationError as error:
+            for field, messages in _error_messages(error).items():
+                prefix = "" if field == NON_FIELD_ERRORS else f"{titles.get(field, field)}: "
+                errors.extend((number, f"{prefix}{message}") for message in messages)
+            continue
+        candidacies.append(candidacy)
+        if made:
+            created += 1
+        else:
+            updated += 1
+    if errors:
+        # Raising inside the atomic block rolls back every row saved so far.
+        raise ImportErrors(errors)
+    return ImportResult(created=created, updated=updated, candidacies=tuple(candidacies))
