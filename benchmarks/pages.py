@@ -16,12 +16,18 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.report import write_section  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 DB = "sdgpilot_bench"
 PORT = 8765
@@ -146,6 +152,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
@@ -188,15 +195,29 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    print(
-        f"gunicorn 2 workers, PostgreSQL, {args.connections} connections, "
-        f"{args.duration} s after {args.warmup} s warm-up, {os.cpu_count()} cores"
-    )
-    print()
-    print("| page | requests/s | p50 (ms) | p95 (ms) | errors |")
-    print("|---|---:|---:|---:|---:|")
+    lines = [
+        "## Pages",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} by `.venv/bin/python benchmarks/pages.py`: "
+        "gunicorn with 2 workers (DEBUG off) on PostgreSQL, the demo programme with every "
+        "member's review submitted (50 candidacies x 12 members x 3 judgement criteria), "
+        f"{args.connections} concurrent keep-alive connections (wrk) for {args.duration} s "
+        f"after a {args.warmup} s warm-up, on {os.cpu_count()} cores shared by server and "
+        "load generator. One run; p50 and p95 are wrk's latency percentiles.",
+        "",
+        "| page | requests/s | p50 (ms) | p95 (ms) | errors | target |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    targets = {"staff ranking": ">= 30 req/s", "member dossier": ">= 85 req/s"}
     for name, r in rows:
-        print(f"| {name} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['errors']} |")
+        lines.append(
+            f"| {name} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['errors']} "
+            f"| {targets[name]} |"
+        )
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        print(f"\nwritten to {write_section('pages', text).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,20 @@ from municipalities.models import Province
 from .enums import CriterionKind, SizeClass
 from .facts import attribute_values, value_label
 from .forms.intake import CandidacyAdminForm
-from .models import BoardMember, BoardOrganisation, Candidacy, Criterion, Programme, Quota
+from .models import (
+    Amendment,
+    BoardMember,
+    BoardOrganisation,
+    Candidacy,
+    Criterion,
+    Decision,
+    DecisionVote,
+    Programme,
+    Quota,
+    SelectionRun,
+)
 from .selectors import programmes_for_staff
+from .selectors.proposal import decision_is_unanimous
 from .services.intake import candidacy_save
 
 
@@ -254,11 +266,6 @@ class CriterionAdmin(SimpleHistoryAdmin):
 
 
 # --- Proposal and decision: read-only in the admin; the staff pages record them. -----------
-# Importing the decision services also connects the receivers that freeze confirmed
-# decisions, so the freeze holds in every process that loads the admin (that is, all).
-from .models import Amendment, Decision, DecisionVote, SelectionRun  # noqa: E402
-from .selectors.proposal import decision_is_unanimous  # noqa: E402
-from .services import decision as _decision_services  # noqa: E402, F401
 
 
 class ReadOnlyAdminMixin:

@@ -68,7 +68,7 @@ the difference between seconds and minutes.
 Presolve
 --------
 HiGHS presolve pays off only on small models; on large ones (the 90,000-candidate model) it
-takes minutes where the solve itself takes seconds, see ``docs/benchmarks-optimiser.md``.
+takes minutes where the solve itself takes seconds, see ``docs/benchmarks.md``.
 ``presolve=None`` (the default) switches it on only for (sub)models of at most
 :data:`PRESOLVE_MAX_CANDIDATES` variables.
 """
