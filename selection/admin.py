@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from municipalities.models import Province
@@ -15,15 +16,19 @@ from .models import (
     BoardMember,
     BoardOrganisation,
     Candidacy,
+    ConflictDeclaration,
     Criterion,
     Decision,
     DecisionVote,
     Programme,
     Quota,
+    Review,
+    Score,
     SelectionRun,
 )
 from .selectors import programmes_for_staff
 from .selectors.proposal import decision_is_unanimous
+from .services.criteria import programme_seed_criteria
 from .services.intake import candidacy_save
 
 
@@ -35,9 +40,19 @@ class BoardMemberInline(admin.TabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "starts_on", "ends_on", "phase", "pilot_group_size"]
+    list_display = ["name", "starts_on", "ends_on", "phase", "pilot_group_size", "is_demo"]
     list_filter = ["phase"]
     inlines = [BoardMemberInline]
+    actions = ["seed_standard_criteria"]
+
+    @admin.action(description=_("Add the standard criteria and quotas"))
+    def seed_standard_criteria(self, request, queryset):
+        created = sum(len(programme_seed_criteria(programme=p)) for p in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d criterion added.", "%(count)d criteria added.", created)
+            % {"count": created},
+        )
 
 
 @admin.register(BoardOrganisation)
@@ -334,3 +349,30 @@ class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("unanimous"), boolean=True)
     def unanimous(self, obj):
         return decision_is_unanimous(obj)
+
+
+# --- Board members' work: visible to staff, written only by the members' own pages. ---------
+
+
+class ScoreInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Score
+    fields = ["criterion", "value", "not_applicable", "comment"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["candidacy", "member", "status", "submitted_at", "updated_at"]
+    list_filter = ["candidacy__programme", "status", "member"]
+    list_select_related = ["candidacy__municipality", "candidacy__programme", "member__user"]
+    search_fields = ["candidacy__municipality__name", "member__user__email"]
+    inlines = [ScoreInline]
+
+
+@admin.register(ConflictDeclaration)
+class ConflictDeclarationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ["candidacy", "member", "conflict_type", "declared_at"]
+    list_filter = ["candidacy__programme", "conflict_type"]
+    list_select_related = ["candidacy__municipality", "member__user", "member__organisation"]
+    search_fields = ["candidacy__municipality__name", "member__user__email", "note"]

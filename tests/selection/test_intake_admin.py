@@ -166,3 +166,40 @@ def test_admin_board_lists_load(client, board_member, admin_user):
     client.force_login(admin_user)
     for name in ("boardorganisation", "boardmember", "criterion"):
         assert client.get(reverse(f"admin:selection_{name}_changelist")).status_code == 200
+
+
+def test_admin_seeds_standard_criteria_for_a_new_programme(client, db, reference_data):
+    from django.contrib.auth import get_user_model
+
+    from selection.enums import CriterionKind
+    from tests.factories import ProgrammeFactory
+
+    admin_user = get_user_model().objects.create_superuser("admin@example.org", "pw-admin-1")
+    programme = ProgrammeFactory()
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/selection/programme/",
+        {"action": "seed_standard_criteria", "_selected_action": [programme.pk]},
+    )
+    assert response.status_code == 302
+    assert programme.criteria.filter(kind=CriterionKind.JUDGEMENT).count() == 3
+    assert programme.criteria.filter(kind=CriterionKind.DIVERSITY).count() == 8
+    client.post(
+        "/admin/selection/programme/",
+        {"action": "seed_standard_criteria", "_selected_action": [programme.pk]},
+    )
+    assert programme.criteria.count() == 11
+
+
+def test_admin_shows_reviews_read_only(client, db, reference_data):
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import ScoreFactory
+
+    admin_user = get_user_model().objects.create_superuser("admin@example.org", "pw-admin-1")
+    score = ScoreFactory(value=4)
+    client.force_login(admin_user)
+    url = f"/admin/selection/review/{score.review.pk}/change/"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert client.post(url, {}).status_code == 403
