@@ -786,3 +786,23 @@ def test_solve_core_path_grows_infeasible_core(core_path, monkeypatch):
     assert len(calls) >= 3  # empty core, a wider core, then the tie-break
     assert expected is not None
     assert set(result.selected) == expected[1]
+
+
+def test_parse_problem_included_and_excluded_raises():
+    data = {**VALID, "include": ["44021"], "exclude": ["44021"]}
+    assert _error(data) == "include/exclude: candidate '44021' is both included and excluded"
+
+
+def test_parse_problem_duplicate_quota_raises():
+    quota = {"attribute": "province", "value": "Limburg", "min": 1}
+    assert _error({**VALID, "quotas": [quota, {**quota, "max": 2}]}).startswith(
+        "quotas[1]: a second quota for province = Limburg (also quotas[0])"
+    )
+
+
+def test_solve_without_explain_still_states_hard_conflict():
+    problem = replace(LIMBURG_CONFLICT, size=1, quotas=[], include=frozenset({"a1", "a2"}))
+    result = solve(problem, explain=False)
+
+    assert result.status == "infeasible"
+    assert [c.kind for c in result.conflicts] == ["too_many_included"]
