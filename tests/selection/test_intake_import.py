@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
+from django.db import connections
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -251,7 +252,9 @@ def test_import_command_creates_and_reports(programme, staff_user):
     assert gent.history.first().history_user == staff_user
 
 
-def test_import_command_bad_file_exits_2_with_row_errors(programme, tmp_path, capsys):
+def test_import_command_bad_file_exits_2_with_row_errors(programme, tmp_path, capsys, monkeypatch):
+    # run_from_argv closes every connection when it ends; the test's own must stay open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     bad = tmp_path / "fout.csv"
     bad.write_text("\n".join([HEADER, row("71016"), row("99999"), row("24062", twinning="?")]))
     with pytest.raises(SystemExit) as exit_info:
