@@ -3,12 +3,19 @@
 Object types: a Programme for programme-wide permissions, a Candidacy for per-dossier ones.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
 import rules
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from municipalities.rules import is_contact_for, is_municipality_contact
 
-from .enums import ConflictType, ProgrammePhase, ScoreVisibility
+from .enums import ConflictType, ProgrammePhase, ReviewStatus, ScoreVisibility
+from .models import BoardMember, Candidacy, ConflictDeclaration, Review
 
 
 @rules.predicate
@@ -23,13 +30,126 @@ def _programme_of(obj):
     return getattr(obj, "programme", obj)
 
 
+# --- The user's seat: one query per user and candidacy, shared by the predicates below ---
+
+# What was read while `remembered_facts()` is open; None outside it.
+_remembered: ContextVar[dict | None] = ContextVar("selection_rules_remembered", default=None)
+
+
+@contextmanager
+def remembered_facts() -> Iterator[None]:
+    """Read each user's seat on a candidacy's board once within this block.
+
+    For a selector that checks several permissions on an object it has just loaded: the
+    checks inside share one query. Without it, what is read lives for one permission check
+    only, so a check after a change (a new declaration, a submitted review) always sees it.
+    """
+    if _remembered.get() is not None:
+        yield
+        return
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def _memo() -> dict | None:
+    # The open `remembered_facts()` block, else the context of the current permission
+    # check (django-rules keeps one per `test()` call and drops it afterwards).
+    memo = _remembered.get()
+    return memo if memo is not None else is_board_member.context
+
+
+def _remember(key: tuple, read):
+    memo = _memo()
+    if memo is None or None in key:  # an unsaved object has no identity to remember by
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A user's seat on the board of a candidacy's programme (active or not), with the
+    member's own declaration and review of that candidacy (None when there is none)."""
+
+    member: BoardMember
+    declaration: ConflictDeclaration | None
+    review: Review | None
+
+    @property
+    def active(self) -> bool:
+        return self.member.active
+
+    @property
+    def declared_no_conflict(self) -> bool:
+        return self.declaration is not None and self.declaration.conflict_type == ConflictType.NONE
+
+    @property
+    def declared_conflict(self) -> bool:
+        return self.declaration is not None and self.declaration.conflict_type != ConflictType.NONE
+
+    @property
+    def submitted_review(self) -> bool:
+        return self.review is not None and self.review.status == ReviewStatus.SUBMITTED
+
+
+def board_seat(user, candidacy) -> Seat | None:
+    """The user's seat on the board of the candidacy's programme, or None; one query.
+
+    A user has at most one seat per programme (a unique constraint), and a member at most
+    one declaration and one review per candidacy. Within `remembered_facts()` the seat is
+    read once; otherwise once per permission check.
+    """
+    if candidacy is None or not getattr(user, "is_authenticated", False):
+        return None
+    return _remember(("seat", user.pk, candidacy.pk), lambda: _read_seat(user, candidacy))
+
+
+def _read_seat(user, candidacy) -> Seat | None:
+    # At most one row (see board_seat); sliced rather than first(), which would add an
+    # ORDER BY for nothing.
+    seats = (
+        BoardMember.objects.filter(user=user, programme_id=candidacy.programme_id)
+        .annotate(
+            own_declaration=FilteredRelation(
+                "conflict_declarations",
+                condition=Q(conflict_declarations__candidacy_id=candidacy.pk),
+            ),
+            own_review=FilteredRelation("reviews", condition=Q(reviews__candidacy_id=candidacy.pk)),
+        )
+        .select_related("own_declaration", "own_review")
+        .order_by()[:1]
+    )
+    member = next(iter(seats), None)
+    if member is None:
+        return None
+    # select_related() leaves a filtered relation unset when it matched no row.
+    return Seat(
+        member=member,
+        declaration=getattr(member, "own_declaration", None),
+        review=getattr(member, "own_review", None),
+    )
+
+
+# --- Predicates ---------------------------------------------------------------------
+
+
 @rules.predicate
 def is_member_of_programme(user, obj) -> bool:
     """An active board member of the programme (or of the candidacy's programme)."""
     if obj is None or not getattr(user, "is_authenticated", False):
         return False
+    if isinstance(obj, Candidacy):
+        seat = board_seat(user, obj)
+        return seat is not None and seat.active
     programme = _programme_of(obj)
-    return user.board_memberships.filter(programme=programme, active=True).exists()
+    return _remember(
+        ("member", user.pk, programme.pk),
+        lambda: user.board_memberships.filter(programme=programme, active=True).exists(),
+    )
 
 
 @rules.predicate
@@ -39,41 +159,22 @@ def is_scoring_phase(user, obj) -> bool:
 
 @rules.predicate
 def has_declared_no_conflict(user, candidacy) -> bool:
-    """The member declared, for this candidacy, that they have no conflict of interest."""
-    if candidacy is None or not getattr(user, "is_authenticated", False):
-        return False
-    return candidacy.conflict_declarations.filter(
-        member__user=user,
-        member__programme_id=candidacy.programme_id,
-        member__active=True,
-        conflict_type=ConflictType.NONE,
-    ).exists()
+    """The member declared, for this candidacy and through an active seat, that they have
+    no conflict of interest."""
+    seat = board_seat(user, candidacy)
+    return seat is not None and seat.active and seat.declared_no_conflict
 
 
 @rules.predicate
 def has_declared_conflict(user, candidacy) -> bool:
-    if candidacy is None or not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        candidacy.conflict_declarations.filter(
-            member__user=user, member__programme_id=candidacy.programme_id
-        )
-        .exclude(conflict_type=ConflictType.NONE)
-        .exists()
-    )
+    seat = board_seat(user, candidacy)
+    return seat is not None and seat.declared_conflict
 
 
 @rules.predicate
 def has_submitted_own_review(user, candidacy) -> bool:
-    from .enums import ReviewStatus
-
-    if candidacy is None or not getattr(user, "is_authenticated", False):
-        return False
-    return candidacy.reviews.filter(
-        member__user=user,
-        member__programme_id=candidacy.programme_id,
-        status=ReviewStatus.SUBMITTED,
-    ).exists()
+    seat = board_seat(user, candidacy)
+    return seat is not None and seat.submitted_review
 
 
 @rules.predicate

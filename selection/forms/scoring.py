@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from html import escape
+
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout
+from crispy_forms.layout import Div, Field, Layout, LayoutObject
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -22,7 +28,8 @@ DEFAULT_SCALE_LABELS = (
 )
 
 DRAFT, SUBMIT, SUBMIT_NEXT = "draft", "submit", "submit_next"
-SCORE_FIELD_TEMPLATE = "selection/board_score_field.html"
+# Optional text areas, without the generic field template's branches for other widgets.
+COMMENT_FIELD_TEMPLATE = "selection/board_comment_field.html"
 
 
 class ConflictDeclarationForm(forms.Form):
@@ -53,6 +60,77 @@ class ConflictDeclarationForm(forms.Form):
             Div(Field("note"), css_id="conflict-note"),
             Div(*buttons, css_class="d-grid d-sm-flex gap-2"),
         )
+
+
+class CriterionBlock(LayoutObject):
+    """One criterion's card: the row of labelled scores and the comment on it.
+
+    One template for the pair, rather than a Div holding two Fields that crispy renders
+    one by one: that per-field machinery took a good part of the dossier page's time.
+    """
+
+    template = "selection/board_criterion.html"
+
+    def __init__(self, score: str, comment: str):
+        self.fields = [score, comment]
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        score, comment = self.fields
+        if hasattr(form, "rendered_fields"):
+            form.rendered_fields.update(self.fields)
+        return render_to_string(
+            self.template,
+            {
+                "score": form[score],
+                "options": scale_options(form[score]),
+                "comment": form[comment],
+                "form_show_errors": context.get("form_show_errors", True),
+            },
+        )
+
+
+@dataclass(frozen=True)
+class ScaleOption:
+    """One choice of a score row: the radio input's attributes, ready to write, and its label."""
+
+    attrs: str
+    id: str
+    label: str
+    not_applicable: bool
+
+
+def _attributes(attrs: dict) -> str:
+    # As django/forms/widgets/attrs.html writes them: in order, a True value as a bare
+    # name, a False one left out, anything else escaped. Safe: every name and value is
+    # escaped here (format_html_join would do the same at ten times the cost per choice).
+    return mark_safe(  # noqa: S308
+        "".join(
+            f" {escape(name)}" if value is True else f' {escape(name)}="{escape(str(value))}"'
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+def scale_options(bound_field) -> list[ScaleOption]:
+    """The bound field's radio inputs as Django's radio_option.html writes them (type, name,
+    value, then the widget's attributes: class, id, checked, disabled), without rendering a
+    template per choice."""
+    options = []
+    for option in bound_field.subwidgets:
+        widget = option.data
+        value = {} if widget["value"] is None else {"value": widget["value"]}
+        options.append(
+            ScaleOption(
+                attrs=_attributes(
+                    {"type": widget["type"], "name": widget["name"], **value, **widget["attrs"]}
+                ),
+                id=widget["attrs"].get("id", ""),
+                label=widget["label"],
+                not_applicable=widget["value"] == NOT_APPLICABLE,
+            )
+        )
+    return options
 
 
 def scale_choices(criterion: Criterion) -> list[tuple[str, str]]:
@@ -113,13 +191,7 @@ class ReviewForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-            blocks.append(
-                Div(
-                    Field(score_field(criterion.pk), template=SCORE_FIELD_TEMPLATE),
-                    Field(comment_field(criterion.pk)),
-                    css_class="card card-body mb-3 board-criterion",
-                )
-            )
+            blocks.append(CriterionBlock(score_field(criterion.pk), comment_field(criterion.pk)))
         if readonly:
             for bound_field in self.fields.values():
                 bound_field.disabled = True
@@ -129,7 +201,7 @@ class ReviewForm(forms.Form):
         self.helper.layout = Layout(
             "version",
             *blocks,
-            Field("comment"),
+            Field("comment", template=COMMENT_FIELD_TEMPLATE),
             Div(*([] if readonly else self._buttons(submitted)), css_class="board-actions"),
         )
 

@@ -16,12 +16,17 @@ members or scores: the aggregation itself happens in Python (`selection.aggregat
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.template.defaultfilters import floatformat
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -78,34 +83,49 @@ def programme_for_staff(*, user, programme_pk: int) -> Programme:
 
 
 def _rankable_candidacies(programme: Programme) -> QuerySet[Candidacy]:
+    # Unordered: every caller orders in Python (by score, then name) or only counts.
     return (
         Candidacy.objects.filter(programme=programme, state=CandidacyState.SUBMITTED)
         .exclude(outcome=Outcome.WITHDRAWN)
         .select_related("municipality", "municipality__province")
+        .order_by()
     )
 
 
-def _counted_scores(programme: Programme) -> QuerySet[Score]:
-    """The scores that count (see the module docstring), for all judgement criteria."""
-    conflicted = ConflictDeclaration.objects.filter(
-        member_id=OuterRef("review__member_id"),
-        candidacy_id=OuterRef("review__candidacy_id"),
-    ).exclude(conflict_type=ConflictType.NONE)
-    return (
-        Score.objects.filter(
-            review__status=ReviewStatus.SUBMITTED,
-            review__member__programme=programme,
-            review__member__active=True,
-            review__candidacy__programme=programme,
-            review__candidacy__state=CandidacyState.SUBMITTED,
-            criterion__programme=programme,
-            criterion__kind=CriterionKind.JUDGEMENT,
-            value__isnull=False,
-            not_applicable=False,
-        )
-        .exclude(review__candidacy__outcome=Outcome.WITHDRAWN)
-        .exclude(Exists(conflicted))
+def _judgement_criteria(programme: Programme) -> QuerySet[Criterion]:
+    return Criterion.objects.filter(programme=programme, kind=CriterionKind.JUDGEMENT).order_by(
+        "position", "pk"
     )
+
+
+def _counted_scores(
+    programme: Programme,
+    *,
+    candidacies: Iterable[int] | QuerySet,
+    criteria: Iterable[int] | QuerySet,
+) -> QuerySet[Score]:
+    """The scores that count (see the module docstring) on `criteria` of `candidacies`.
+
+    `candidacies` are (the ids of) the programme's rankable candidacies and `criteria` of
+    its judgement criteria, as the caller loaded them: filtering on their ids rather than
+    joining both tables again keeps the plan simple, also before the database has any
+    statistics. A review by a member who declared a conflict is left out as a whole.
+    """
+    # The reviews whose member declared a conflict for the reviewed candidacy.
+    conflicted_reviews = (
+        ConflictDeclaration.objects.exclude(conflict_type=ConflictType.NONE)
+        .filter(member__reviews__candidacy_id=F("candidacy_id"))
+        .values("member__reviews__id")
+    )
+    return Score.objects.filter(
+        review__candidacy_id__in=candidacies,
+        criterion_id__in=criteria,
+        review__status=ReviewStatus.SUBMITTED,
+        review__member__programme=programme,
+        review__member__active=True,
+        value__isnull=False,
+        not_applicable=False,
+    ).exclude(review_id__in=conflicted_reviews)
 
 
 @dataclass
@@ -151,17 +171,14 @@ def _rank_key(row: RankedCandidacy) -> tuple:
 def _score(programme: Programme, method: str) -> tuple[list[Criterion], list[RankedCandidacy]]:
     """Three queries: candidacies, weighted criteria, counted scores."""
     candidacies = list(_rankable_candidacies(programme))
-    criteria = list(
-        Criterion.objects.filter(
-            programme=programme, kind=CriterionKind.JUDGEMENT, weight__gt=0
-        ).order_by("position", "pk")
-    )
+    criteria = list(_judgement_criteria(programme).filter(weight__gt=0))
     weights = {c.pk: float(c.weight) for c in criteria}
+    scores = _counted_scores(
+        programme, candidacies=[c.pk for c in candidacies], criteria=list(weights)
+    ).values_list("review__member_id", "review__candidacy_id", "criterion_id", "value")
     rows = [
         aggregation.ScoreRow(member, candidacy, criterion, float(value))
-        for member, candidacy, criterion, value in _counted_scores(programme)
-        .filter(criterion_id__in=weights)
-        .values_list("review__member_id", "review__candidacy_id", "criterion_id", "value")
+        for member, candidacy, criterion, value in scores
     ]
     aggregates = aggregation.aggregate(
         rows, weights, candidacies=[c.pk for c in candidacies], method=method
@@ -244,6 +261,43 @@ def _criterion_key(criterion: Criterion) -> str:
     return f"c{criterion.pk}"
 
 
+HUNDREDTH = Decimal("0.01")
+
+
+def two_decimals(value: float | None, decimal_separator: str) -> str:
+    """`value` as `{{ value|floatformat:2|default:"–" }}` writes it, for a whole table at once.
+
+    The same rounding (half up, from the shortest repr of the float), never "-0.00", and the
+    active language's decimal separator, passed in once per table. Large or odd values go
+    through the filter itself.
+    """
+    if value is None:
+        return "–"
+    number = Decimal(repr(value))
+    try:
+        rounded = number.quantize(HUNDREDTH, ROUND_HALF_UP) if number.is_finite() else None
+    except InvalidOperation:  # more digits than the decimal context holds
+        rounded = None
+    if rounded is None or abs(rounded) >= 1000:
+        # Digit grouping, where the settings ask for it, and odd values: the filter's business.
+        return floatformat(value, 2) or "–"
+    if not rounded:
+        rounded = abs(rounded)
+    return f"{rounded:f}".replace(".", decimal_separator)
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """One row of the ranking page with its numbers written out (two decimals, "–" if none)."""
+
+    ranked: RankedCandidacy
+    score: str
+    criterion_means: list[str]
+    median: str
+    std: str
+    range: str
+
+
 @dataclass
 class RankingTable:
     programme: Programme
@@ -285,6 +339,22 @@ class RankingTable:
                 aria = "none"
             headers.append(Header(column, next_sort, aria))
         return headers
+
+    @cached_property
+    def display_rows(self) -> list[RankingRow]:
+        """The rows as the page shows them; formatted once, not cell by cell in the template."""
+        separator = get_format("DECIMAL_SEPARATOR")
+        return [
+            RankingRow(
+                ranked=row,
+                score=two_decimals(row.score, separator),
+                criterion_means=[two_decimals(m, separator) for m in row.criterion_means],
+                median=two_decimals(row.median, separator),
+                std=two_decimals(row.std, separator),
+                range=two_decimals(row.range, separator),
+            )
+            for row in self.rows
+        ]
 
     def export_header(self) -> list[str]:
         return [
@@ -433,13 +503,14 @@ def criterion_agreement(*, user, programme: Programme) -> list[CriterionAgreemen
     Units are candidacies, values the members' scores. Two queries. Staff only.
     """
     _require_staff(user)
-    criteria = list(
-        Criterion.objects.filter(programme=programme, kind=CriterionKind.JUDGEMENT).order_by(
-            "position", "pk"
-        )
-    )
+    criteria = list(_judgement_criteria(programme))
     units: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for criterion_id, candidacy_id, value in _counted_scores(programme).values_list(
+    scores = _counted_scores(
+        programme,
+        candidacies=_rankable_candidacies(programme).values("pk"),
+        criteria=[c.pk for c in criteria],
+    )
+    for criterion_id, candidacy_id, value in scores.values_list(
         "criterion_id", "review__candidacy_id", "value"
     ):
         units[criterion_id][candidacy_id].append(float(value))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from selection.models import (
     Review,
     Score,
 )
+from selection.rules import board_seat, remembered_facts
 
 # A candidacy's state on a member's list.
 TODO, DONE, CONFLICTED = "todo", "done", "conflicted"
@@ -298,25 +299,45 @@ def other_scores_for_user(*, user, candidacy: Candidacy) -> OtherScores:
 
 def _other_scores(*, user, candidacy: Candidacy) -> OtherScores:
     """Only for callers that checked `selection.view_others_scores` themselves."""
-    no_conflict = ConflictDeclaration.objects.filter(
-        member=OuterRef("member"), candidacy=candidacy, conflict_type=ConflictType.NONE
-    )
-    reviews = (
-        Review.objects.filter(candidacy=candidacy, status=ReviewStatus.SUBMITTED)
-        .filter(Exists(no_conflict))
-        .exclude(member__user=user)
-        .select_related("member__user", "member__organisation")
-        .prefetch_related(Prefetch("scores", queryset=Score.objects.order_by("criterion_id")))
-        .order_by("member__user__last_name", "member__user__first_name", "pk")
+    # One query of plain values, a row per score (a review without scores still gives one
+    # row). The declaration is joined in one filter() so that it is the same row that
+    # belongs to this candidacy and says "no conflict".
+    rows = (
+        Review.objects.filter(
+            ~Q(member__user=user),
+            candidacy=candidacy,
+            status=ReviewStatus.SUBMITTED,
+            member__conflict_declarations__candidacy=candidacy,
+            member__conflict_declarations__conflict_type=ConflictType.NONE,
+        )
+        .order_by(
+            "member__user__last_name", "member__user__first_name", "pk", "scores__criterion_id"
+        )
+        .values_list(
+            "pk",
+            "comment",
+            "member__user__first_name",
+            "member__user__last_name",
+            "member__user__email",
+            "member__organisation__name",
+            "scores__criterion_id",
+            "scores__value",
+            "scores__not_applicable",
+            "scores__comment",
+        )
     )
     result = OtherScores()
-    for review in reviews:
-        name = review.member.user.get_full_name() or review.member.user.email
-        organisation = review.member.organisation.name
-        result.reviews.append(OtherReview(name, organisation, review.comment))
-        for score in review.scores.all():
-            result.by_criterion.setdefault(score.criterion_id, []).append(
-                OtherScore(name, organisation, score.value, score.not_applicable, score.comment)
+    review_pk = None
+    for pk, comment, first_name, last_name, email, organisation, *score in rows:
+        if pk != review_pk:
+            review_pk = pk
+            # As User.get_full_name(), falling back on the e-mail address.
+            name = f"{first_name} {last_name}".strip() or email
+            result.reviews.append(OtherReview(name, organisation, comment))
+        criterion_id, value, not_applicable, score_comment = score
+        if criterion_id is not None:
+            result.by_criterion.setdefault(criterion_id, []).append(
+                OtherScore(name, organisation, value, not_applicable, score_comment)
             )
     return result
 
@@ -336,17 +357,32 @@ def dossier_for_user(*, user, pk: int) -> Dossier:
     that the member declared a conflict for: a conflicted member never sees the dossier
     again. Without a declaration it raises DeclarationRequired.
     """
-    member, candidacy = _member_and_candidacy(user=user, pk=pk)
-    declaration = ConflictDeclaration.objects.filter(member=member, candidacy=candidacy).first()
-    if declaration is None:
-        raise DeclarationRequired(candidacy.pk)
-    if declaration.has_conflict or not user.has_perm("selection.view_dossier", candidacy):
-        raise Http404
-    review = (
-        Review.objects.filter(member=member, candidacy=candidacy).prefetch_related("scores").first()
+    # Sliced rather than first(): no ORDER BY (and no join for it) on a lookup by pk.
+    candidacy = next(
+        iter(
+            Candidacy.objects.select_related("programme", "municipality__province")
+            .filter(pk=pk, state=CandidacyState.SUBMITTED)
+            .order_by()[:1]
+        ),
+        None,
     )
+    if candidacy is None:
+        raise Http404
+    # The seat (with the member's declaration and review) is read once, here, and the three
+    # permission checks below reuse it.
+    with remembered_facts():
+        seat = board_seat(user, candidacy)
+        if seat is None or not seat.active:
+            raise Http404
+        if seat.declaration is None:
+            raise DeclarationRequired(candidacy.pk)
+        if seat.declaration.has_conflict or not user.has_perm("selection.view_dossier", candidacy):
+            raise Http404
+        others_visible = user.has_perm("selection.view_others_scores", candidacy)
+        can_edit = user.has_perm("selection.score_candidacy", candidacy)
+    member, declaration, review = seat.member, seat.declaration, seat.review
+    member.programme = candidacy.programme
     scores = {s.criterion_id: s for s in review.scores.all()} if review else {}
-    others_visible = user.has_perm("selection.view_others_scores", candidacy)
     return Dossier(
         candidacy=candidacy,
         member=member,
@@ -355,7 +391,7 @@ def dossier_for_user(*, user, pk: int) -> Dossier:
         criteria=judgement_criteria(programme=candidacy.programme),
         review=review,
         scores=scores,
-        can_edit=user.has_perm("selection.score_candidacy", candidacy),
+        can_edit=can_edit,
         others_visible=others_visible,
         others=_other_scores(user=user, candidacy=candidacy) if others_visible else OtherScores(),
     )

@@ -462,6 +462,11 @@ def test_board_home_queries_do_not_grow_with_candidacies(
     assert len(response.context["boards"][0].candidacies) == 50
 
 
+# Session, user, candidacy, the member's seat (with their declaration and review), their
+# scores, the criteria, the others' scores, and the navigation's two role checks.
+DOSSIER_QUERIES = 9
+
+
 def test_dossier_queries_do_not_grow_with_candidacies_or_reviews(
     member_client, member, halle, scoring, criteria, django_assert_num_queries
 ):
@@ -471,6 +476,7 @@ def test_dossier_queries_do_not_grow_with_candidacies_or_reviews(
     add_candidacies(scoring, 4, exclude=[halle.municipality_id])
     add_reviewers([halle], criteria, 2)
     small = count_queries(member_client, dossier_url(halle))
+    assert small == DOSSIER_QUERIES
     add_candidacies(
         scoring, 45, exclude=list(scoring.candidacies.values_list("municipality_id", flat=True))
     )
