@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 messages: install
-	cd . && DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v0
+	scripts/system-deps gettext
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v0
 
 run: install messages
 	scripts/run
