@@ -1,14 +1,33 @@
 """Reads of selection data, always for a given user."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
-from selection.enums import CandidacyState, Outcome
-from selection.models import BoardMember, Candidacy, Programme
+from selection.enums import CandidacyState, CriterionKind, Outcome
+from selection.models import BoardMember, Candidacy, Criterion, Programme
 
 
 def current_programme() -> Programme | None:
     """The most recent programme, which the start pages show."""
     return Programme.objects.order_by("-starts_on", "-pk").first()
+
+
+def programme_for_staff(*, user, programme_pk: int, perm: str) -> Programme:
+    """The programme of a staff page: PermissionDenied without `perm`, 404 for an unknown id."""
+    if not user.has_perm(perm):
+        raise PermissionDenied
+    try:
+        return Programme.objects.get(pk=programme_pk)
+    except Programme.DoesNotExist:
+        raise Http404 from None
+
+
+def judgement_criteria(*, programme: Programme) -> QuerySet[Criterion]:
+    """The criteria the board scores, in their display order."""
+    return Criterion.objects.filter(programme=programme, kind=CriterionKind.JUDGEMENT).order_by(
+        "position", "pk"
+    )
 
 
 def programmes_for_staff(*, user) -> QuerySet[Programme]:

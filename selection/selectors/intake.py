@@ -75,13 +75,3 @@ def application_programme_for_user(*, user) -> Programme:
     if programme is None:
         raise Http404
     return programme
-
-
-def programme_for_import(*, user, programme_pk: int) -> Programme:
-    """A programme staff may import candidacies into; 404 for anyone else or an unknown id."""
-    if not user.has_perm("selection.import_candidacies"):
-        raise Http404
-    try:
-        return Programme.objects.get(pk=programme_pk)
-    except Programme.DoesNotExist:
-        raise Http404 from None

@@ -24,7 +24,6 @@ from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.template.defaultfilters import floatformat
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +34,6 @@ from selection.enums import (
     AggregationMethod,
     CandidacyState,
     ConflictType,
-    CriterionKind,
     DiversityAttribute,
     Outcome,
     ReviewStatus,
@@ -51,6 +49,7 @@ from selection.models import (
     Review,
     Score,
 )
+from selection.selectors import judgement_criteria
 
 # A population standard deviation of the members' own weighted scores above this (on the
 # 1-5 scale) means the members disagree enough that the board should talk about it.
@@ -72,16 +71,6 @@ def _require_staff(user) -> None:
         raise PermissionDenied
 
 
-def programme_for_staff(*, user, programme_pk: int) -> Programme:
-    """The programme whose staff pages are asked for; PermissionDenied for non-staff, 404
-    for an unknown id."""
-    _require_staff(user)
-    try:
-        return Programme.objects.get(pk=programme_pk)
-    except Programme.DoesNotExist:
-        raise Http404 from None
-
-
 def _rankable_candidacies(programme: Programme) -> QuerySet[Candidacy]:
     # Unordered: every caller orders in Python (by score, then name) or only counts.
     return (
@@ -89,12 +78,6 @@ def _rankable_candidacies(programme: Programme) -> QuerySet[Candidacy]:
         .exclude(outcome=Outcome.WITHDRAWN)
         .select_related("municipality", "municipality__province")
         .order_by()
-    )
-
-
-def _judgement_criteria(programme: Programme) -> QuerySet[Criterion]:
-    return Criterion.objects.filter(programme=programme, kind=CriterionKind.JUDGEMENT).order_by(
-        "position", "pk"
     )
 
 
@@ -171,7 +154,7 @@ def _rank_key(row: RankedCandidacy) -> tuple:
 def _score(programme: Programme, method: str) -> tuple[list[Criterion], list[RankedCandidacy]]:
     """Three queries: candidacies, weighted criteria, counted scores."""
     candidacies = list(_rankable_candidacies(programme))
-    criteria = list(_judgement_criteria(programme).filter(weight__gt=0))
+    criteria = list(judgement_criteria(programme=programme).filter(weight__gt=0))
     weights = {c.pk: float(c.weight) for c in criteria}
     scores = _counted_scores(
         programme, candidacies=[c.pk for c in candidacies], criteria=list(weights)
@@ -503,7 +486,7 @@ def criterion_agreement(*, user, programme: Programme) -> list[CriterionAgreemen
     Units are candidacies, values the members' scores. Two queries. Staff only.
     """
     _require_staff(user)
-    criteria = list(_judgement_criteria(programme))
+    criteria = list(judgement_criteria(programme=programme))
     units: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     scores = _counted_scores(
         programme,

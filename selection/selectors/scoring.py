@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from selection.enums import (
     CandidacyState,
     ConflictType,
-    CriterionKind,
     DiversityAttribute,
     ProgrammePhase,
     ReviewStatus,
@@ -34,6 +33,7 @@ from selection.models import (
     Score,
 )
 from selection.rules import board_seat, remembered_facts
+from selection.selectors import judgement_criteria
 
 # A candidacy's state on a member's list.
 TODO, DONE, CONFLICTED = "todo", "done", "conflicted"
@@ -342,14 +342,6 @@ def _other_scores(*, user, candidacy: Candidacy) -> OtherScores:
     return result
 
 
-def judgement_criteria(*, programme: Programme) -> list[Criterion]:
-    return list(
-        Criterion.objects.filter(programme=programme, kind=CriterionKind.JUDGEMENT).order_by(
-            "position", "pk"
-        )
-    )
-
-
 def dossier_for_user(*, user, pk: int) -> Dossier:
     """A member's dossier of one candidacy, with their own review and what else they may see.
 
@@ -388,7 +380,7 @@ def dossier_for_user(*, user, pk: int) -> Dossier:
         member=member,
         declaration=declaration,
         facts=dossier_facts(candidacy),
-        criteria=judgement_criteria(programme=candidacy.programme),
+        criteria=list(judgement_criteria(programme=candidacy.programme)),
         review=review,
         scores=scores,
         can_edit=can_edit,

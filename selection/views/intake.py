@@ -13,11 +13,8 @@ from selection.forms.intake import (
     CandidacyImportForm,
     add_service_errors,
 )
-from selection.selectors.intake import (
-    application_for_user,
-    application_programme_for_user,
-    programme_for_import,
-)
+from selection.selectors import programme_for_staff
+from selection.selectors.intake import application_for_user, application_programme_for_user
 from selection.services.intake import (
     IMPORT_COLUMNS,
     MIN_MOTIVATION_LENGTH,
@@ -86,7 +83,9 @@ def apply(request, programme_pk: int):
 @permission_required("selection.import_candidacies", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_candidacies(request, programme_pk: int):
-    programme = programme_for_import(user=request.user, programme_pk=programme_pk)
+    programme = programme_for_staff(
+        user=request.user, programme_pk=programme_pk, perm="selection.import_candidacies"
+    )
     errors: list[str] = []
     if request.method == "POST":
         form = CandidacyImportForm(request.POST, request.FILES)

@@ -11,6 +11,7 @@ from rules.contrib.views import permission_required
 
 from selection.enums import AmendmentAction
 from selection.forms.proposal import AmendmentFormSet, DecisionForm, RunForm, WithdrawForm
+from selection.selectors import programme_for_staff
 from selection.selectors.proposal import (
     active_members,
     current_decision,
@@ -23,7 +24,6 @@ from selection.selectors.proposal import (
     selectable_candidacies,
     submitted_candidacies,
 )
-from selection.selectors.ranking import programme_for_staff
 from selection.services.decision import decision_confirm, decision_discard, decision_record
 from selection.services.proposal import candidacy_withdraw, selection_rerun, selection_run
 
@@ -34,7 +34,9 @@ def _messages(error: ValidationError) -> list[str]:
 
 @permission_required("selection.run_selection", raise_exception=True)
 def proposal(request, programme_pk: int):
-    programme = programme_for_staff(user=request.user, programme_pk=programme_pk)
+    programme = programme_for_staff(
+        user=request.user, programme_pk=programme_pk, perm="selection.run_selection"
+    )
     candidacies = selectable_candidacies(user=request.user, programme=programme)
     form = RunForm(request.POST or None, candidacies=candidacies)
     if request.method == "POST" and form.is_valid():

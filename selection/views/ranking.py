@@ -12,21 +12,24 @@ from openpyxl.styles import Font
 from rules.contrib.views import permission_required
 
 from selection.forms.ranking import RankingFilterForm
+from selection.selectors import programme_for_staff
 from selection.selectors.ranking import (
     RankingTable,
     criterion_agreement,
     member_progress,
-    programme_for_staff,
     ranking_table,
 )
 
+RANKING = "selection.view_ranking"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Spreadsheets run a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _table(request, programme_pk: int) -> RankingTable:
-    programme = programme_for_staff(user=request.user, programme_pk=programme_pk)
+    programme = programme_for_staff(
+        user=request.user, programme_pk=programme_pk, perm="selection.view_ranking"
+    )
     return ranking_table(
         user=request.user,
         programme=programme,
@@ -115,7 +118,9 @@ def ranking_xlsx(request, programme_pk: int):
 
 @permission_required("selection.view_ranking", raise_exception=True)
 def agreement(request, programme_pk: int):
-    programme = programme_for_staff(user=request.user, programme_pk=programme_pk)
+    programme = programme_for_staff(
+        user=request.user, programme_pk=programme_pk, perm="selection.view_ranking"
+    )
     return render(
         request,
         "selection/ranking_agreement.html",
@@ -128,7 +133,9 @@ def agreement(request, programme_pk: int):
 
 @permission_required("selection.view_ranking", raise_exception=True)
 def progress(request, programme_pk: int):
-    programme = programme_for_staff(user=request.user, programme_pk=programme_pk)
+    programme = programme_for_staff(
+        user=request.user, programme_pk=programme_pk, perm="selection.view_ranking"
+    )
     return render(
         request,
         "selection/ranking_progress.html",
