@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from .security import normalise_email
+
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's login form, labelled for an e-mail address."""
@@ -24,6 +26,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
+
+    def clean_username(self):
+        """The address as accounts store it, so the lockout counts one account per address."""
+        return normalise_email(self.cleaned_data["username"])
 
 
 class CrispyPasswordResetForm(PasswordResetForm):

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Scores and personal data stay out of browser and proxy caches (static files excepted).
+    "accounts.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,6 +150,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The login form names its e-mail field "username", as Django's AuthenticationForm does.
 AXES_USERNAME_FORM_FIELD = "username"
+# One account however its address is written ("BOARD09@…" is "board09@…"), and the client's
+# address behind the reverse proxy (see TRUSTED_PROXY_COUNT), not the proxy's.
+AXES_USERNAME_CALLABLE = "accounts.security.normalised_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip_address"
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the app is
+# reached directly). Only the entries they wrote are trusted.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -241,8 +250,24 @@ DEMO_PASSWORD_FILE = VAR_DIR / "demo-password.txt"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The TLS-terminating proxy says the request came over HTTPS in this header (set it
+    # empty when nothing in front of the app sets or overwrites the header).
+    _proxy_ssl_header = os.environ.get(
+        "SECURE_PROXY_SSL_HEADER", "HTTP_X_FORWARDED_PROTO=https"
+    ).strip()
+    SECURE_PROXY_SSL_HEADER = (
+        tuple(part.strip() for part in _proxy_ssl_header.split("=", 1))
+        if "=" in _proxy_ssl_header
+        else None
+    )
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # HTTPS only: plain HTTP is redirected, and browsers remember that for a year.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The health check of docker-compose calls the app over plain HTTP inside its network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 LOGGING = {
     "version": 1,

@@ -27,7 +27,7 @@ from .models import (
     SelectionRun,
 )
 from .selectors import programmes_for_staff
-from .selectors.proposal import decision_is_unanimous
+from .selectors.decisions import decision_tally
 from .services.criteria import programme_seed_criteria
 from .services.intake import candidacy_save
 
@@ -42,6 +42,9 @@ class BoardMemberInline(admin.TabularInline):
 class ProgrammeAdmin(SimpleHistoryAdmin):
     list_display = ["name", "starts_on", "ends_on", "phase", "pilot_group_size", "is_demo"]
     list_filter = ["phase"]
+    # The phase moves only through the programme's staff page (programme_set_phase), which
+    # checks the transitions and keeps the reason of a step back.
+    readonly_fields = ["phase"]
     inlines = [BoardMemberInline]
     actions = ["seed_standard_criteria"]
 
@@ -300,7 +303,18 @@ class SelectionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["programme", "status", "aggregation"]
     list_select_related = ["programme", "created_by"]
     date_hierarchy = "created_at"
-    fields = ["programme", "aggregation", "status", "created_by", "created_at", "input", "result"]
+    fields = [
+        "programme",
+        "aggregation",
+        "status",
+        "created_by",
+        "created_at",
+        "scores_hash",
+        "settings_hash",
+        "input",
+        "result",
+        "reserve",
+    ]
     readonly_fields = fields
 
 
@@ -320,8 +334,17 @@ class AmendmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["programme", "meeting_date", "status", "unanimous", "run", "confirmed_at"]
-    list_filter = ["programme", "status"]
+    list_display = [
+        "programme",
+        "meeting_date",
+        "status",
+        "rule",
+        "carried",
+        "unanimous",
+        "run",
+        "confirmed_at",
+    ]
+    list_filter = ["programme", "status", "rule"]
     list_select_related = ["programme", "run"]
     inlines = [DecisionVoteInline, AmendmentInline]
     fields = [
@@ -331,7 +354,9 @@ class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         "status",
         "meeting_date",
         "meeting_location",
+        "rule",
         "quorum",
+        "carried",
         "unanimous",
         "minutes",
         "selected",
@@ -348,7 +373,12 @@ class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("unanimous"), boolean=True)
     def unanimous(self, obj):
-        return decision_is_unanimous(obj)
+        count = decision_tally(obj)
+        return count.present > 0 and count.votes_for == count.present
+
+    @admin.display(description=_("carried under its rule"), boolean=True)
+    def carried(self, obj):
+        return decision_tally(obj).carried
 
 
 # --- Board members' work: visible to staff, written only by the members' own pages. ---------

@@ -95,6 +95,13 @@ class Vote(models.TextChoices):
     ABSTAIN = "abstain", pgettext_lazy("vote", "Abstain")
 
 
+class DecisionRule(models.TextChoices):
+    """How the board's votes carry a decision."""
+
+    UNANIMITY = "unanimity", _("Unanimity of the members present")
+    MAJORITY = "majority", _("Simple majority of the votes cast (abstentions do not count)")
+
+
 class DecisionStatus(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("decision status", "Draft")
     CONFIRMED = "confirmed", pgettext_lazy("decision status", "Confirmed")

@@ -12,6 +12,7 @@ from .enums import (
     CandidacyState,
     ConflictType,
     CriterionKind,
+    DecisionRule,
     DecisionStatus,
     DiversityAttribute,
     OrganisationKind,
@@ -317,6 +318,16 @@ class ConflictDeclaration(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     declared_at = models.DateTimeField(_("declared at"), auto_now=True)
+    lifted_at = models.DateTimeField(_("conflict lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("conflict lifted by"),
+    )
+    lift_reason = models.TextField(_("reason the conflict was lifted"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -425,6 +436,27 @@ class SelectionRun(models.Model):
     input = models.JSONField(_("input"))
     result = models.JSONField(_("result"))
     status = models.CharField(_("status"), max_length=20)
+    scores_hash = models.CharField(
+        _("content hash of the scores"),
+        max_length=64,
+        blank=True,
+        help_text=_("Of the scores that counted when the run was computed."),
+    )
+    candidacy_score_hashes = models.JSONField(
+        _("content hash of the scores per candidacy"), default=dict, blank=True
+    )
+    settings_hash = models.CharField(
+        _("content hash of the criteria, quotas and board"), max_length=64, blank=True
+    )
+    reserve = models.JSONField(
+        _("reserve list"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Replacements for selected candidacies that withdrew, computed when the "
+            "withdrawal was recorded."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -470,6 +502,12 @@ class Decision(models.Model):
     )
     meeting_date = models.DateField(_("meeting date"))
     meeting_location = models.CharField(_("meeting location"), max_length=200, blank=True)
+    rule = models.CharField(
+        _("decision rule"),
+        max_length=20,
+        choices=DecisionRule.choices,
+        default=DecisionRule.UNANIMITY,
+    )
     quorum = models.PositiveSmallIntegerField(
         _("quorum"), help_text=_("Members who must be present for a valid decision.")
     )
@@ -505,6 +543,14 @@ class Decision(models.Model):
                 condition=models.Q(status=DecisionStatus.DRAFT)
                 | models.Q(confirmed_at__isnull=False),
                 name="decision_confirmed_has_timestamp",
+            ),
+            # Confirmed decisions form one chain per programme: one first decision, and each
+            # later one replaces exactly one (`supersedes` is one-to-one), so at most one
+            # confirmed decision is not replaced by a confirmed one: the current decision.
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=models.Q(status=DecisionStatus.CONFIRMED, supersedes__isnull=True),
+                name="decision_one_first_confirmed_per_programme",
             ),
         ]
 

@@ -158,6 +158,15 @@ def is_scoring_phase(user, obj) -> bool:
 
 
 @rules.predicate
+def is_open_for_declarations(user, obj) -> bool:
+    """Before the deliberation: applications or scoring."""
+    return obj is not None and _programme_of(obj).phase in {
+        ProgrammePhase.APPLICATIONS,
+        ProgrammePhase.SCORING,
+    }
+
+
+@rules.predicate
 def has_declared_no_conflict(user, candidacy) -> bool:
     """The member declared, for this candidacy and through an active seat, that they have
     no conflict of interest."""
@@ -203,6 +212,17 @@ def is_contact_of_candidacy(user, candidacy) -> bool:
     return candidacy is not None and is_contact_for(user, candidacy.municipality)
 
 
+def can(user, perm: str, obj=None) -> bool:
+    """Whether `user` has the selection permission `perm` on `obj`, by the rules below alone.
+
+    Services and selectors check through this, not ``user.has_perm``: Django's model
+    backend grants every permission to a superuser, which would let a superuser with a board
+    seat score outside the scoring phase or open a dossier they declared a conflict for. The
+    phase, seat and conflict rules hold for every user.
+    """
+    return rules.has_perm(perm, user, obj)
+
+
 rules.add_rule("is_board_member", is_board_member)
 
 # Staff pages.
@@ -211,11 +231,15 @@ rules.add_perm("selection.view_ranking", rules.is_staff)
 rules.add_perm("selection.run_selection", rules.is_staff)
 rules.add_perm("selection.record_decision", rules.is_staff)
 rules.add_perm("selection.import_candidacies", rules.is_staff)
+rules.add_perm("selection.set_phase", rules.is_staff)
+rules.add_perm("selection.lift_conflict", rules.is_staff)
 
 # Board members. Opening a dossier needs a declaration first; a conflicted member may read
 # nothing of the dossier beyond what the list shows, and never scores it.
 rules.add_perm("selection.view_board_home", is_board_member)
-rules.add_perm("selection.declare_conflict", is_member_of_programme)
+rules.add_perm("selection.view_declaration", is_member_of_programme)
+# Declarations are frozen from the deliberation on: what the board deliberates on stays put.
+rules.add_perm("selection.declare_conflict", is_member_of_programme & is_open_for_declarations)
 rules.add_perm("selection.view_dossier", is_member_of_programme & has_declared_no_conflict)
 rules.add_perm(
     "selection.score_candidacy",

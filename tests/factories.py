@@ -156,9 +156,8 @@ def scored_programme(
     quota "Limburg at least 4" decides who of them gets in. Deterministic."""
     from selection.enums import ProgrammePhase
 
-    programme = ProgrammeFactory(
-        pilot_group_size=size, phase=ProgrammePhase.DELIBERATION, **programme_fields
-    )
+    programme_fields.setdefault("phase", ProgrammePhase.DELIBERATION)
+    programme = ProgrammeFactory(pilot_group_size=size, **programme_fields)
     motivation = CriterionFactory(programme=programme, name="Motivatie", weight=2)
     feasibility = CriterionFactory(programme=programme, name="Haalbaarheid", weight=1)
     province = DiversityCriterionFactory(

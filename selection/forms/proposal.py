@@ -1,17 +1,28 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from selection.enums import AggregationMethod, AmendmentAction, Vote
+from selection.enums import AggregationMethod, AmendmentAction, DecisionRule, Vote
+from selection.forms.limits import (
+    LONG_TEXT_MAX_LENGTH,
+    MAX_ID,
+    NAME_MAX_LENGTH,
+    BoundedModelChoiceField,
+    BoundedModelMultipleChoiceField,
+)
+
+# No board comes near this; it keeps a typing error from reaching the database.
+MAX_QUORUM = 1000
 
 
-class CandidacyChoiceField(forms.ModelChoiceField):
+class CandidacyChoiceField(BoundedModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.municipality.name} ({obj.municipality.province.name})"
 
 
-class CandidacyMultipleChoiceField(forms.ModelMultipleChoiceField):
+class CandidacyMultipleChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.municipality.name} ({obj.municipality.province.name})"
 
@@ -58,7 +69,7 @@ class RunForm(forms.Form):
 class WithdrawForm(forms.Form):
     """Mark one candidacy of a run as withdrawn (the button on each selected row)."""
 
-    candidacy = forms.IntegerField(widget=forms.HiddenInput)
+    candidacy = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
 
 class DecisionForm(forms.Form):
@@ -67,19 +78,32 @@ class DecisionForm(forms.Form):
     meeting_date = forms.DateField(
         label=_("Meeting date"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    meeting_location = forms.CharField(label=_("Meeting location"), max_length=200)
+    meeting_location = forms.CharField(label=_("Meeting location"), max_length=NAME_MAX_LENGTH)
     quorum = forms.IntegerField(
         label=_("Quorum"),
         min_value=1,
+        max_value=MAX_QUORUM,
         help_text=_("Members who must be present for a valid decision."),
     )
+    rule = forms.ChoiceField(
+        label=_("Decision rule"),
+        choices=DecisionRule.choices,
+        initial=DecisionRule.UNANIMITY,
+        help_text=_("Stated before the vote: how the votes carry the decision."),
+    )
     minutes = forms.CharField(
-        label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Minutes"),
+        required=False,
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.members = list(members)
+        # A quorum above the board's size could never be met.
+        self.fields["quorum"].max_value = max(1, len(self.members))
+        self.fields["quorum"].validators.append(MaxValueValidator(max(1, len(self.members))))
         member_rows = []
         for member in self.members:
             present, vote = f"present_{member.pk}", f"vote_{member.pk}"
@@ -111,6 +135,7 @@ class DecisionForm(forms.Form):
                     Column("meeting_location", css_class="col-12 col-sm-5"),
                     Column("quorum", css_class="col-12 col-sm-3"),
                 ),
+                "rule",
                 "minutes",
             ),
             Fieldset(_("Attendance and votes"), *member_rows) if member_rows else HTML(""),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from selection.enums import ConflictType
+from selection.forms.limits import COMMENT_MAX_LENGTH, MAX_POSITIVE_INT
 from selection.models import Criterion, Review, Score
 from selection.services.scoring import NOT_APPLICABLE
 
@@ -41,12 +42,18 @@ class ConflictDeclarationForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
+        max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for “Other”, optional otherwise."),
     )
 
-    def __init__(self, *args, readonly: bool = False, **kwargs):
+    def __init__(self, *args, readonly: bool = False, conflict_locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if conflict_locked:
+            # Only staff lift a declared conflict: "no conflict" is not on offer.
+            self.fields["conflict_type"].choices = [
+                choice for choice in ConflictType.choices if choice[0] != ConflictType.NONE
+            ]
         self.helper = FormHelper()
         self.helper.form_id = "conflict-form"
         buttons = []
@@ -157,14 +164,15 @@ class ReviewForm(forms.Form):
     (it raises IncompleteReview), so drafts can be saved half-way.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_POSITIVE_INT)
     comment = forms.CharField(
         label=_("Overall comment"),
         required=False,
+        max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     # Set by the button pressed; anything but a submit button saves a draft.
-    action = forms.CharField(required=False)
+    action = forms.CharField(required=False, max_length=20)
 
     def __init__(
         self,
@@ -189,6 +197,7 @@ class ReviewForm(forms.Form):
             self.fields[comment_field(criterion.pk)] = forms.CharField(
                 label=_("Comment on this criterion"),
                 required=False,
+                max_length=COMMENT_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
             blocks.append(CriterionBlock(score_field(criterion.pk), comment_field(criterion.pk)))

@@ -1,4 +1,10 @@
-"""Reads of selection data, always for a given user."""
+"""Reads of selection data, always for a given user.
+
+Staff reads follow one idiom: ``access_<thing>(user=..., pk=...)`` returns the object or
+raises (PermissionDenied without the permission, Http404 for an unknown id), and list reads
+return an empty queryset for anyone who may not see them. :func:`staff_can` is the one test
+of a staff permission they share.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
@@ -6,6 +12,7 @@ from django.http import Http404
 
 from selection.enums import CandidacyState, CriterionKind, Outcome
 from selection.models import BoardMember, Candidacy, Criterion, Programme
+from selection.rules import can
 
 
 def current_programme() -> Programme | None:
@@ -13,9 +20,24 @@ def current_programme() -> Programme | None:
     return Programme.objects.order_by("-starts_on", "-pk").first()
 
 
+def staff_can(user, perm: str) -> bool:
+    """Whether an authenticated user holds the staff permission `perm` (by the rules alone)."""
+    return bool(getattr(user, "is_authenticated", False) and can(user, perm))
+
+
+def access_programme(*, user, pk: int, perm: str) -> Programme:
+    """The programme of a staff page: PermissionDenied without `perm`, 404 for an unknown id."""
+    if not staff_can(user, perm):
+        raise PermissionDenied
+    try:
+        return Programme.objects.get(pk=pk)
+    except Programme.DoesNotExist:
+        raise Http404 from None
+
+
 def programme_for_staff(*, user, programme_pk: int, perm: str) -> Programme:
     """The programme of a staff page: PermissionDenied without `perm`, 404 for an unknown id."""
-    if not user.has_perm(perm):
+    if not staff_can(user, perm):
         raise PermissionDenied
     try:
         return Programme.objects.get(pk=programme_pk)
@@ -32,7 +54,7 @@ def judgement_criteria(*, programme: Programme) -> QuerySet[Criterion]:
 
 def programmes_for_staff(*, user) -> QuerySet[Programme]:
     """Programmes with their candidacy counts; staff only."""
-    if not user.is_staff:
+    if not staff_can(user, "selection.view_programme_overview"):
         return Programme.objects.none()
     return Programme.objects.annotate(
         candidacy_count=Count("candidacies", distinct=True),
@@ -72,3 +94,17 @@ def candidacies_for_user(*, user, programme: Programme) -> QuerySet[Candidacy]:
     if contact is not None:
         return qs.filter(municipality_id=contact.municipality_id)
     return qs.none()
+
+
+def phase_history(*, user, programme: Programme) -> list:
+    """The programme's phase changes, newest first (history rows where the phase changed),
+    with who made them and why; staff only."""
+    if not staff_can(user, "selection.set_phase"):
+        return []
+    rows = programme.history.order_by("history_date", "history_id").select_related("history_user")
+    changes, previous = [], None
+    for row in rows:
+        if previous is None or row.phase != previous:
+            changes.append(row)
+        previous = row.phase
+    return list(reversed(changes))

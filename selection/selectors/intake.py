@@ -10,6 +10,7 @@ from django.utils import timezone
 from municipalities.models import Municipality
 from selection.enums import ProgrammePhase
 from selection.models import Candidacy, Programme
+from selection.rules import can
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def application_for_user(*, user, programme_pk: int) -> Application:
         programme=programme,
         municipality=municipality,
         candidacy=candidacy,
-        editable=user.has_perm("selection.apply", programme),
+        editable=can(user, "selection.apply", programme),
     )
 
 

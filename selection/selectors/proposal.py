@@ -16,136 +16,65 @@ words from codes in the active language:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from selection import optimiser
 from selection.enums import (
     AmendmentAction,
-    CandidacyState,
     ConflictType,
     CriterionKind,
-    DecisionStatus,
     Outcome,
-    ReviewStatus,
     Vote,
 )
 from selection.facts import attribute_label, attribute_values, quota_label, value_label
 from selection.models import (
-    BoardMember,
     Candidacy,
     ConflictDeclaration,
     Criterion,
     Decision,
     Programme,
-    Quota,
-    Score,
     SelectionRun,
 )
-from selection.selectors.ranking import candidate_scores
+from selection.selectors import staff_can
+from selection.selectors.decisions import (
+    Tally,
+    access_decision,
+    active_members,
+    current_decision,
+    decisions_for_run,
+    tally,
+)
+from selection.selectors.runs import (
+    DECIDABLE_STATUSES,
+    RunFreshness,
+    access_run,
+    proposal_input,
+    run_freshness,
+    runs_for_user,
+    selectable_candidacies,
+    submitted_candidacies,
+)
 
-#: Run statuses whose selection a decision may be based on.
-DECIDABLE_STATUSES = {"optimal"}
+__all__ = [
+    "DECIDABLE_STATUSES",
+    "access_decision",
+    "access_run",
+    "active_members",
+    "current_decision",
+    "decisions_for_run",
+    "proposal_input",
+    "runs_for_user",
+    "selectable_candidacies",
+    "submitted_candidacies",
+]
 
 
 def _is_staff(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
-
-
-# --------------------------------------------------------------------------------------------
-# Programmes, candidacies, runs
-
-
-def submitted_candidacies(*, user, programme: Programme) -> QuerySet[Candidacy]:
-    """The programme's submitted candidacies (withdrawn ones too); staff only."""
-    if not _is_staff(user):
-        return Candidacy.objects.none()
-    return (
-        Candidacy.objects.filter(programme=programme, state=CandidacyState.SUBMITTED)
-        .select_related("municipality", "municipality__province", "programme")
-        .order_by("municipality__name")
-    )
-
-
-def selectable_candidacies(*, user, programme: Programme) -> QuerySet[Candidacy]:
-    """The candidacies the optimiser chooses from: submitted and not withdrawn; staff only."""
-    return submitted_candidacies(user=user, programme=programme).exclude(outcome=Outcome.WITHDRAWN)
-
-
-def runs_for_user(*, user, programme: Programme) -> QuerySet[SelectionRun]:
-    """The programme's optimiser runs, newest first; staff only."""
-    if not _is_staff(user):
-        return SelectionRun.objects.none()
-    return SelectionRun.objects.filter(programme=programme).select_related("created_by")
-
-
-def run_for_user(*, user, pk: int) -> SelectionRun:
-    """One optimiser run by id, for staff only; Http404 for anyone else or an unknown id."""
-    if not _is_staff(user):
-        raise Http404
-    try:
-        return SelectionRun.objects.select_related("programme", "created_by").get(pk=pk)
-    except SelectionRun.DoesNotExist:
-        raise Http404 from None
-
-
-def proposal_input(*, user, programme: Programme, method: str = "mean") -> dict:
-    """The optimiser's JSON input for a programme, from the database.
-
-    ``{"size", "candidates": [{"id": NIS code, "score", "attributes"}], "quotas": [...],
-    "include": [], "exclude": [], "seed"}``. Candidates are the submitted candidacies that
-    have not withdrawn, in NIS-code order; the score is the board's aggregate with ``method``
-    ("mean" or "zscore"). A candidacy nobody has scored yet gets 0 (the optimiser reads a
-    null score as 0 too, but 0 keeps the exported file explicit). The attributes are every
-    candidacy fact; the quotas come from the programme's diversity criteria. Staff only:
-    the caller's permission to see the ranking is checked by the ranking selector.
-    """
-    ranked = candidate_scores(user=user, programme=programme, method=method)
-    candidates = []
-    for row in ranked:
-        candidacy = row.candidacy
-        if candidacy.state != CandidacyState.SUBMITTED or candidacy.outcome == Outcome.WITHDRAWN:
-            continue
-        candidates.append(
-            {
-                "id": candidacy.municipality_id,
-                "score": 0.0 if row.score is None else float(row.score),
-                "attributes": {str(k): str(v) for k, v in row.facts.items()},
-            }
-        )
-    candidates.sort(key=lambda c: c["id"])
-    return {
-        "size": programme.pilot_group_size,
-        "candidates": candidates,
-        "quotas": programme_quotas(programme=programme),
-        "include": [],
-        "exclude": [],
-        "seed": programme.selection_seed,
-    }
-
-
-def programme_quotas(*, programme: Programme) -> list[dict]:
-    """The quotas of the programme's diversity criteria, in the optimiser's JSON shape."""
-    quotas = Quota.objects.filter(
-        criterion__programme=programme, criterion__kind=CriterionKind.DIVERSITY
-    ).select_related("criterion")
-    rows = sorted(quotas, key=lambda q: (q.criterion.position, q.criterion.pk, q.value))
-    return [
-        {
-            "attribute": q.criterion.attribute,
-            "value": q.value,
-            "min": q.minimum,
-            "max": q.maximum,
-        }
-        for q in rows
-    ]
+    return staff_can(user, "selection.run_selection")
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,10 +279,21 @@ class RunReport:
     reserve: list[ReserveRow] = field(default_factory=list)
     include: list[CandidateRow] = field(default_factory=list)
     exclude: list[CandidateRow] = field(default_factory=list)
+    freshness: RunFreshness | None = None
+
+    @property
+    def optimal(self) -> bool:
+        return self.status in DECIDABLE_STATUSES
 
     @property
     def decidable(self) -> bool:
-        return self.status in DECIDABLE_STATUSES
+        """Optimal, computed on today's scores and settings, in the deliberation phase."""
+        return (
+            self.optimal
+            and self.freshness is not None
+            and self.freshness.current
+            and self.freshness.phase_ok
+        )
 
 
 def _candidacies_by_nis(programme: Programme, ids) -> dict[str, Candidacy]:
@@ -410,37 +350,6 @@ def _charts(
     return charts
 
 
-def _reserve(
-    run: SelectionRun,
-    problem: optimiser.Problem,
-    scores: dict[str, float],
-    withdrawn: set[str],
-    by_nis: dict[str, Candidacy],
-) -> list[ReserveRow]:
-    """Replacements for the selected candidacies that withdrew, one after the other.
-
-    In the order of the selection, each withdrawn candidacy is replaced by the best candidate
-    that keeps every quota while the rest of the (already patched) selection stays; other
-    withdrawn candidacies are never proposed. When nothing keeps every quota the withdrawn
-    one keeps its place in the calculation of the next ones, and the page says so.
-    """
-    current = list(run.result.get("selected", []))
-    known = {c.id for c in problem.candidates}
-    rows = []
-    for cid in [c for c in current if c in withdrawn]:
-        others = (withdrawn - set(current)) & known
-        reserve = replace(problem, exclude=problem.exclude | frozenset(others))
-        result = optimiser.propose_replacement(reserve, current, cid, explain=False)
-        gone = _row(cid, scores.get(cid, 0.0), "", by_nis)
-        new = result.replacement
-        if new is None:
-            rows.append(ReserveRow(gone, None))
-            continue
-        current[current.index(cid)] = new
-        rows.append(ReserveRow(gone, _row(new, scores.get(new, 0.0), "", by_nis)))
-    return rows
-
-
 def run_report(*, user, run: SelectionRun) -> RunReport:
     """Everything the run page shows, with reasons and quotas in the active language."""
     if not _is_staff(user):
@@ -468,9 +377,18 @@ def run_report(*, user, run: SelectionRun) -> RunReport:
         report.price_of_diversity = result.get("price_of_diversity")
         report.binding = [BindingRow(bound_symbol(b), b.get("price")) for b in result["binding"]]
         report.charts = _charts(run.programme, data, chosen, withdrawn)
-        if withdrawn & chosen and report.decidable:
-            problem = optimiser.parse_problem(data)
-            report.reserve = _reserve(run, problem, scores, withdrawn, by_nis)
+        if withdrawn & chosen and report.optimal:
+            # Computed when the withdrawal was recorded: a page read never solves anything.
+            report.reserve = [
+                ReserveRow(
+                    _row(row["withdrawn"], scores.get(row["withdrawn"], 0.0), "", by_nis),
+                    None
+                    if row["replacement"] is None
+                    else _row(row["replacement"], scores.get(row["replacement"], 0.0), "", by_nis),
+                )
+                for row in run.reserve
+                if row["withdrawn"] in withdrawn
+            ]
     else:
         kinds = result.get("conflict_kinds", [])
         report.conflicts = [
@@ -482,115 +400,8 @@ def run_report(*, user, run: SelectionRun) -> RunReport:
         report.message = result["message"]
     report.include = [_row(cid, scores.get(cid, 0.0), "", by_nis) for cid in data["include"]]
     report.exclude = [_row(cid, scores.get(cid, 0.0), "", by_nis) for cid in data["exclude"]]
+    report.freshness = run_freshness(user=user, run=run)
     return report
-
-
-# --------------------------------------------------------------------------------------------
-# Decisions
-
-
-def decisions_for_run(*, user, run: SelectionRun) -> QuerySet[Decision]:
-    if not _is_staff(user):
-        return Decision.objects.none()
-    return Decision.objects.filter(run=run).select_related("created_by", "confirmed_by")
-
-
-def decision_for_user(*, user, pk: int) -> Decision:
-    """One decision by id, for staff only; Http404 for anyone else or an unknown id."""
-    if not _is_staff(user):
-        raise Http404
-    try:
-        return Decision.objects.select_related(
-            "programme", "run", "supersedes", "created_by", "confirmed_by"
-        ).get(pk=pk)
-    except Decision.DoesNotExist:
-        raise Http404 from None
-
-
-def current_decision(*, programme: Programme) -> Decision | None:
-    """The programme's confirmed decision that no later decision replaces, if any."""
-    return (
-        Decision.objects.filter(
-            programme=programme,
-            status=DecisionStatus.CONFIRMED,
-            superseded_by__isnull=True,
-        )
-        .order_by("-confirmed_at", "-pk")
-        .first()
-    )
-
-
-def active_members(*, user, programme: Programme) -> QuerySet[BoardMember]:
-    """The programme's active board members with their organisations; staff only."""
-    if not _is_staff(user):
-        return BoardMember.objects.none()
-    return (
-        BoardMember.objects.filter(programme=programme, active=True)
-        .select_related("user", "organisation")
-        .order_by("user__last_name", "user__first_name", "pk")
-    )
-
-
-def _unanimous(votes) -> bool:
-    present = [v for v in votes if v.present]
-    return bool(present) and all(v.vote == Vote.FOR for v in present)
-
-
-def decision_is_unanimous(decision: Decision) -> bool:
-    """Unanimous: at least one member present, and every member present voted for."""
-    return _unanimous(decision.votes.all())
-
-
-def scores_payload(*, programme: Programme, nis_codes=None) -> str:
-    """The canonical JSON of the scores a selection is based on (hashed by scores_hash).
-
-    The scores counted are those the ranking's aggregate uses (``selection.selectors.ranking``):
-    value 1-5 (not "not applicable") on a judgement criterion with a weight above 0, in a
-    submitted review by an active member of the programme with no declared conflict for that
-    candidacy, of a submitted candidacy; only the candidacies with the given NIS codes when
-    ``nis_codes`` is given (a decision passes those of its run's input). The JSON is
-    ``{"programme": id, "scores": [[nis code, member id, criterion id, value], ...]}`` sorted,
-    with keys sorted and no spaces (``separators=(",", ":")``).
-    """
-    rows = Score.objects.filter(
-        review__candidacy__programme=programme,
-        review__candidacy__state=CandidacyState.SUBMITTED,
-        review__status=ReviewStatus.SUBMITTED,
-        review__member__programme=programme,
-        review__member__active=True,
-        criterion__programme=programme,
-        criterion__kind=CriterionKind.JUDGEMENT,
-        criterion__weight__gt=0,
-        not_applicable=False,
-        value__isnull=False,
-    )
-    if nis_codes is not None:
-        rows = rows.filter(review__candidacy__municipality_id__in=list(nis_codes))
-    conflicted = set(
-        ConflictDeclaration.objects.filter(candidacy__programme=programme)
-        .exclude(conflict_type=ConflictType.NONE)
-        .values_list("member_id", "candidacy_id")
-    )
-    payload = sorted(
-        [nis, member, criterion, value]
-        for nis, member, candidacy, criterion, value in rows.values_list(
-            "review__candidacy__municipality_id",
-            "review__member_id",
-            "review__candidacy_id",
-            "criterion_id",
-            "value",
-        )
-        if (member, candidacy) not in conflicted
-    )
-    return json.dumps(
-        {"programme": programme.pk, "scores": payload}, sort_keys=True, separators=(",", ":")
-    )
-
-
-def scores_hash(*, programme: Programme, nis_codes=None) -> str:
-    """sha256 (hex) of :func:`scores_payload`."""
-    payload = scores_payload(programme=programme, nis_codes=nis_codes)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 @dataclass
@@ -631,6 +442,8 @@ class DecisionReport:
     members: list[MemberRow]
     present: int
     unanimous: bool
+    tally: Tally
+    rule: str
     vote_counts: dict[str, int]
     judgement: list[CriterionRow]
     diversity: list[CriterionRow]
@@ -642,6 +455,7 @@ class DecisionReport:
     scores_hash: str
     hash_is_stored: bool
     method: str
+    freshness: RunFreshness
 
 
 def decision_report(*, user, decision: Decision) -> DecisionReport:
@@ -694,6 +508,8 @@ def decision_report(*, user, decision: Decision) -> DecisionReport:
         )
         for v in votes
     ]
+    count = tally(votes, rule=decision.rule, quorum=decision.quorum)
+    freshness = run_freshness(user=user, run=run)
     counts = Counter(v.vote for v in votes if v.present and v.vote)
     vote_counts = {str(label): counts.get(value, 0) for value, label in Vote.choices}
 
@@ -742,8 +558,10 @@ def decision_report(*, user, decision: Decision) -> DecisionReport:
         decision=decision,
         programme=programme,
         members=members,
-        present=sum(1 for v in votes if v.present),
-        unanimous=_unanimous(votes),
+        present=count.present,
+        unanimous=count.present > 0 and count.votes_for == count.present,
+        tally=count,
+        rule=decision.get_rule_display(),
         vote_counts=vote_counts,
         judgement=judgement,
         diversity=diversity,
@@ -752,9 +570,10 @@ def decision_report(*, user, decision: Decision) -> DecisionReport:
         withdrawn=gone,
         amendments=amendment_rows,
         conflicts=conflicts,
-        # A draft has no stored hash yet: show what confirming it now would store.
-        scores_hash=decision.scores_hash
-        or scores_hash(programme=programme, nis_codes=list(scores)),
+        # A draft has no stored hash yet: show what confirming it would store, the run's.
+        scores_hash=decision.scores_hash or run.scores_hash,
         hash_is_stored=bool(decision.scores_hash),
         method=method_label(run.aggregation),
+        # A confirmed decision is history: what changed since does not concern it.
+        freshness=freshness,
     )

@@ -8,6 +8,7 @@ and the proposal all read the same numbers from it. Which scores count:
 - values 1-5 only: "not applicable" is missing, never 0;
 - judgement criteria of the programme (for the ranking: those with a weight above 0);
 - candidacies that are submitted and not withdrawn.
+The rule itself lives in `selection.selectors.scores.counted_scores`.
 
 Every function here runs a fixed number of queries, whatever the number of candidacies,
 members or scores: the aggregation itself happens in Python (`selection.aggregation`).
@@ -16,14 +17,14 @@ members or scores: the aggregation itself happens in Python (`selection.aggregat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.template.defaultfilters import floatformat
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
@@ -47,9 +48,9 @@ from selection.models import (
     Criterion,
     Programme,
     Review,
-    Score,
 )
-from selection.selectors import judgement_criteria
+from selection.selectors import judgement_criteria, staff_can
+from selection.selectors.scores import counted_scores, weighted_criteria
 
 # A population standard deviation of the members' own weighted scores above this (on the
 # 1-5 scale) means the members disagree enough that the board should talk about it.
@@ -67,7 +68,7 @@ NO_LABEL = pgettext_lazy("fact", "no")
 
 def _require_staff(user) -> None:
     """Scores of all members are for staff only: anyone else gets PermissionDenied."""
-    if not user.has_perm("selection.view_ranking"):
+    if not staff_can(user, "selection.view_ranking"):
         raise PermissionDenied
 
 
@@ -79,36 +80,6 @@ def _rankable_candidacies(programme: Programme) -> QuerySet[Candidacy]:
         .select_related("municipality", "municipality__province")
         .order_by()
     )
-
-
-def _counted_scores(
-    programme: Programme,
-    *,
-    candidacies: Iterable[int] | QuerySet,
-    criteria: Iterable[int] | QuerySet,
-) -> QuerySet[Score]:
-    """The scores that count (see the module docstring) on `criteria` of `candidacies`.
-
-    `candidacies` are (the ids of) the programme's rankable candidacies and `criteria` of
-    its judgement criteria, as the caller loaded them: filtering on their ids rather than
-    joining both tables again keeps the plan simple, also before the database has any
-    statistics. A review by a member who declared a conflict is left out as a whole.
-    """
-    # The reviews whose member declared a conflict for the reviewed candidacy.
-    conflicted_reviews = (
-        ConflictDeclaration.objects.exclude(conflict_type=ConflictType.NONE)
-        .filter(member__reviews__candidacy_id=F("candidacy_id"))
-        .values("member__reviews__id")
-    )
-    return Score.objects.filter(
-        review__candidacy_id__in=candidacies,
-        criterion_id__in=criteria,
-        review__status=ReviewStatus.SUBMITTED,
-        review__member__programme=programme,
-        review__member__active=True,
-        value__isnull=False,
-        not_applicable=False,
-    ).exclude(review_id__in=conflicted_reviews)
 
 
 @dataclass
@@ -154,9 +125,9 @@ def _rank_key(row: RankedCandidacy) -> tuple:
 def _score(programme: Programme, method: str) -> tuple[list[Criterion], list[RankedCandidacy]]:
     """Three queries: candidacies, weighted criteria, counted scores."""
     candidacies = list(_rankable_candidacies(programme))
-    criteria = list(judgement_criteria(programme=programme).filter(weight__gt=0))
+    criteria = list(weighted_criteria(programme=programme))
     weights = {c.pk: float(c.weight) for c in criteria}
-    scores = _counted_scores(
+    scores = counted_scores(
         programme, candidacies=[c.pk for c in candidacies], criteria=list(weights)
     ).values_list("review__member_id", "review__candidacy_id", "criterion_id", "value")
     rows = [
@@ -488,7 +459,7 @@ def criterion_agreement(*, user, programme: Programme) -> list[CriterionAgreemen
     _require_staff(user)
     criteria = list(judgement_criteria(programme=programme))
     units: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
-    scores = _counted_scores(
+    scores = counted_scores(
         programme,
         candidacies=_rankable_candidacies(programme).values("pk"),
         criteria=[c.pk for c in criteria],
@@ -598,3 +569,44 @@ def member_progress(*, user, programme: Programme) -> list[MemberProgress]:
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
     return max((d for d in (a, b) if d is not None), default=None)
+
+
+# --- Conflicts of interest, for staff ----------------------------------------------------
+
+
+@dataclass
+class ProgrammeConflicts:
+    """The declared conflicts of a programme's active members, and those staff lifted."""
+
+    declared: list[ConflictDeclaration]
+    lifted: list[ConflictDeclaration]
+
+
+def programme_conflicts(*, user, programme: Programme) -> ProgrammeConflicts:
+    """Declared and lifted conflicts of interest, by municipality; staff only; one query."""
+    _require_staff(user)
+    rows = (
+        ConflictDeclaration.objects.filter(
+            candidacy__programme=programme, member__programme=programme
+        )
+        .filter(~Q(conflict_type=ConflictType.NONE) | Q(lifted_at__isnull=False))
+        .select_related(
+            "member__user", "member__organisation", "candidacy__municipality", "lifted_by"
+        )
+        .order_by("candidacy__municipality__name", "member__user__last_name", "pk")
+    )
+    result = ProgrammeConflicts(declared=[], lifted=[])
+    for row in rows:
+        (result.declared if row.has_conflict else result.lifted).append(row)
+    return result
+
+
+def access_conflict_declaration(*, user, pk: int) -> ConflictDeclaration:
+    """One conflict declaration by id, for staff; Http404 for an unknown id."""
+    _require_staff(user)
+    try:
+        return ConflictDeclaration.objects.select_related(
+            "candidacy__programme", "candidacy__municipality", "member__user"
+        ).get(pk=pk)
+    except ConflictDeclaration.DoesNotExist:
+        raise Http404 from None

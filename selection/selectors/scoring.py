@@ -32,7 +32,7 @@ from selection.models import (
     Review,
     Score,
 )
-from selection.rules import board_seat, remembered_facts
+from selection.rules import board_seat, can, remembered_facts
 from selection.selectors import judgement_criteria
 
 # A candidacy's state on a member's list.
@@ -140,6 +140,11 @@ class DeclarationTarget:
     has_review: bool
     can_change: bool
 
+    @property
+    def conflict_locked(self) -> bool:
+        """A declared conflict: the member may change its type, only staff lift it."""
+        return self.declaration is not None and self.declaration.has_conflict
+
 
 def member_for_user(*, user, programme: Programme) -> BoardMember | None:
     """The user's active seat on this programme's board, or None."""
@@ -245,13 +250,16 @@ def candidacy_for_declaration(*, user, pk: int) -> DeclarationTarget:
     It shows nothing of the dossier, so a conflicted member may still use it.
     """
     member, candidacy = _member_and_candidacy(user=user, pk=pk)
-    if not user.has_perm("selection.declare_conflict", candidacy):
+    if not can(user, "selection.view_declaration", candidacy):
         raise Http404
     declaration = ConflictDeclaration.objects.filter(member=member, candidacy=candidacy).first()
     has_review = Review.objects.filter(member=member, candidacy=candidacy).exists()
-    # The first declaration can be made in any phase (to read a dossier); changing it only
-    # while the board is scoring, as the scores it affects can only change then.
-    can_change = declaration is None or candidacy.programme.phase == ProgrammePhase.SCORING
+    # The first declaration can be made before the deliberation (to read a dossier);
+    # changing it only while the board is scoring, as the scores it affects can only change
+    # then. From the deliberation on, declarations are frozen.
+    can_change = can(user, "selection.declare_conflict", candidacy) and (
+        declaration is None or candidacy.programme.phase == ProgrammePhase.SCORING
+    )
     return DeclarationTarget(
         candidacy=candidacy,
         member=member,
@@ -292,7 +300,7 @@ def other_scores_for_user(*, user, candidacy: Candidacy) -> OtherScores:
     Reviews by members who declared a conflict for this candidacy never appear (they do not
     count), nor do drafts. The user's own review is not among the "others".
     """
-    if not user.has_perm("selection.view_others_scores", candidacy):
+    if not can(user, "selection.view_others_scores", candidacy):
         return OtherScores()
     return _other_scores(user=user, candidacy=candidacy)
 
@@ -307,6 +315,9 @@ def _other_scores(*, user, candidacy: Candidacy) -> OtherScores:
             ~Q(member__user=user),
             candidacy=candidacy,
             status=ReviewStatus.SUBMITTED,
+            # Only scores that count: of active members of this programme.
+            member__active=True,
+            member__programme_id=candidacy.programme_id,
             member__conflict_declarations__candidacy=candidacy,
             member__conflict_declarations__conflict_type=ConflictType.NONE,
         )
@@ -368,10 +379,10 @@ def dossier_for_user(*, user, pk: int) -> Dossier:
             raise Http404
         if seat.declaration is None:
             raise DeclarationRequired(candidacy.pk)
-        if seat.declaration.has_conflict or not user.has_perm("selection.view_dossier", candidacy):
+        if seat.declaration.has_conflict or not can(user, "selection.view_dossier", candidacy):
             raise Http404
-        others_visible = user.has_perm("selection.view_others_scores", candidacy)
-        can_edit = user.has_perm("selection.score_candidacy", candidacy)
+        others_visible = can(user, "selection.view_others_scores", candidacy)
+        can_edit = can(user, "selection.score_candidacy", candidacy)
     member, declaration, review = seat.member, seat.declaration, seat.review
     member.programme = candidacy.programme
     scores = {s.criterion_id: s for s in review.scores.all()} if review else {}

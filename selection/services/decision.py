@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from selection.enums import (
     AmendmentAction,
     CandidacyState,
+    DecisionRule,
     DecisionStatus,
     Outcome,
     ProgrammePhase,
@@ -36,7 +37,13 @@ from selection.models import (
     Programme,
     SelectionRun,
 )
-from selection.selectors.proposal import DECIDABLE_STATUSES, current_decision, scores_hash
+from selection.rules import can
+from selection.selectors.decisions import current_decision, tally
+from selection.selectors.runs import DECIDABLE_STATUSES, run_freshness
+from selection.services.programme import programme_mark_decided
+
+#: The largest quorum a form or the service accepts (a board has a dozen members).
+QUORUM_MAX = 1000
 
 
 def _frozen_error() -> ValidationError:
@@ -44,6 +51,66 @@ def _frozen_error() -> ValidationError:
         _("A confirmed decision cannot be changed. Record a new decision that replaces it."),
         code="frozen",
     )
+
+
+def _check_phase(programme: Programme) -> None:
+    if programme.phase != ProgrammePhase.DELIBERATION:
+        raise ValidationError(
+            _(
+                "Decisions are recorded and confirmed while the programme is in the "
+                "deliberation phase; it is now in the phase %(phase)s."
+            )
+            % {"phase": programme.get_phase_display()},
+            code="phase",
+        )
+
+
+def _check_run_current(*, run: SelectionRun, actor) -> None:
+    """The run was computed on the scores and settings the database holds now."""
+    freshness = run_freshness(user=actor, run=run)
+    errors = []
+    if freshness.settings_changed:
+        errors.append(
+            ValidationError(
+                _(
+                    "Criteria, quotas, the board or candidacy facts changed after run "
+                    "#%(run)s: run the optimiser again and decide on the new run."
+                )
+                % {"run": run.pk},
+                code="run_stale",
+            )
+        )
+    if freshness.scores_changed:
+        errors.append(
+            ValidationError(
+                _(
+                    "Scores changed after run #%(run)s for: %(names)s. Run the optimiser "
+                    "again and decide on the new run."
+                )
+                % {"run": run.pk, "names": ", ".join(freshness.changed_names)},
+                code="scores_changed",
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_quorum_bound(quorum, members: int) -> list[ValidationError]:
+    if quorum is None or quorum < 1:
+        return [ValidationError(_("The quorum must be at least 1."), code="quorum")]
+    if quorum > members:
+        return [
+            ValidationError(
+                _("The quorum cannot be more than the %(count)s active board members.")
+                % {"count": members},
+                code="quorum_max",
+            )
+        ]
+    return []
+
+
+def _rule_words(rule: str) -> str:
+    return str(DecisionRule(rule).label) if rule in DecisionRule.values else rule
 
 
 def _check_supersedes(*, programme: Programme, supersedes: Decision | None) -> None:
@@ -79,6 +146,7 @@ def decision_record(
     meeting_date: date,
     meeting_location: str = "",
     quorum: int,
+    rule: str = DecisionRule.UNANIMITY,
     minutes: str = "",
     votes: Mapping[int, tuple[bool, str]],
     amendments: Sequence[tuple[Candidacy, str, str]] = (),
@@ -92,22 +160,30 @@ def decision_record(
     absent. ``amendments`` are (candidacy, "add" or "remove", reason) and change the run's
     selection; each needs a reason. The resulting pilot group must have exactly the
     programme's pilot group size and no withdrawn candidacy. When the programme already has
-    a confirmed decision, ``supersedes`` must name it.
+    a confirmed decision, ``supersedes`` must name it. ``rule`` is how the votes carry the
+    decision (:class:`~selection.enums.DecisionRule`, unanimity by default); the quorum is at
+    most the number of active members. Only in the deliberation phase, on an optimal run
+    whose scores and settings are still those of the database.
     """
     programme = Programme.objects.select_for_update().get(pk=run.programme_id)
-    if not actor.has_perm("selection.record_decision", programme):
+    if not can(actor, "selection.record_decision", programme):
         raise PermissionDenied
+    _check_phase(programme)
+    if run.programme_id != programme.pk:
+        raise ValidationError(_("The run belongs to another programme."), code="run")
     if run.status not in DECIDABLE_STATUSES:
         raise ValidationError(
             _("A decision can only be based on an optimal proposal."), code="run_status"
         )
+    _check_run_current(run=run, actor=actor)
     _check_supersedes(programme=programme, supersedes=supersedes)
 
     errors: list[ValidationError] = []
-    if quorum < 1:
-        errors.append(ValidationError(_("The quorum must be at least 1."), code="quorum"))
+    if rule not in DecisionRule.values:
+        errors.append(ValidationError(_("Unknown decision rule."), code="rule"))
 
     members = {m.pk: m for m in BoardMember.objects.filter(programme=programme, active=True)}
+    errors.extend(_check_quorum_bound(quorum, len(members)))
     unknown = set(votes) - set(members)
     if unknown:
         errors.append(
@@ -230,6 +306,7 @@ def decision_record(
         supersedes=supersedes,
         meeting_date=meeting_date,
         meeting_location=meeting_location,
+        rule=rule,
         quorum=quorum,
         minutes=minutes,
         created_by=actor,
@@ -252,24 +329,30 @@ def decision_update(
     meeting_date: date | None = None,
     meeting_location: str | None = None,
     quorum: int | None = None,
+    rule: str | None = None,
     minutes: str | None = None,
 ) -> Decision:
     """Change the meeting details of a draft decision; a confirmed one raises ValidationError."""
-    if not actor.has_perm("selection.record_decision", decision.programme):
+    if not can(actor, "selection.record_decision", decision.programme):
         raise PermissionDenied
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status == DecisionStatus.CONFIRMED:
         raise _frozen_error()
+    if rule is not None and rule not in DecisionRule.values:
+        raise ValidationError(_("Unknown decision rule."), code="rule")
     for name, value in (
         ("meeting_date", meeting_date),
         ("meeting_location", meeting_location),
         ("quorum", quorum),
+        ("rule", rule),
         ("minutes", minutes),
     ):
         if value is not None:
             setattr(decision, name, value)
-    if decision.quorum < 1:
-        raise ValidationError(_("The quorum must be at least 1."), code="quorum")
+    members = BoardMember.objects.filter(programme_id=decision.programme_id, active=True).count()
+    errors = _check_quorum_bound(decision.quorum, members)
+    if errors:
+        raise ValidationError(errors)
     decision.save()
     return decision
 
@@ -277,7 +360,7 @@ def decision_update(
 @transaction.atomic
 def decision_discard(*, decision: Decision, actor) -> None:
     """Delete a draft decision; a confirmed one raises ValidationError."""
-    if not actor.has_perm("selection.record_decision", decision.programme):
+    if not can(actor, "selection.record_decision", decision.programme):
         raise PermissionDenied
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status == DecisionStatus.CONFIRMED:
@@ -285,28 +368,60 @@ def decision_discard(*, decision: Decision, actor) -> None:
     decision.delete()
 
 
+def _check_carried(decision: Decision) -> None:
+    """The quorum is present and the votes carry the decision under its rule."""
+    count = tally(decision.votes.all(), rule=decision.rule, quorum=decision.quorum)
+    params = {
+        "present": count.present,
+        "quorum": count.quorum,
+        "for": count.votes_for,
+        "against": count.votes_against,
+        "abstain": count.abstentions,
+        "none": count.not_voted,
+        "rule": _rule_words(decision.rule),
+    }
+    if not count.quorum_met:
+        raise ValidationError(
+            _("The quorum is not met: %(present)s present, %(quorum)s needed.") % params,
+            code="quorum",
+        )
+    if count.rule_met:
+        return
+    if decision.rule == DecisionRule.MAJORITY:
+        message = _(
+            "The decision is not carried by a simple majority of the votes cast: "
+            "%(for)s for, %(against)s against (%(abstain)s abstentions do not count)."
+        )
+    else:
+        message = _(
+            "The decision is not carried unanimously: of the %(present)s members present, "
+            "%(for)s voted for, %(against)s against, %(abstain)s abstained and %(none)s did "
+            "not vote."
+        )
+    raise ValidationError(message % params, code="rule")
+
+
 @transaction.atomic
 def decision_confirm(*, decision: Decision, actor) -> Decision:
     """Confirm a draft decision; staff only. It is frozen from then on.
 
-    Needs the quorum (members present >= quorum). Sets every submitted candidacy of the
-    programme to the pilot group or the outreach group (withdrawn ones stay withdrawn),
-    stores the content hash of the scores the proposal was based on, and moves the programme
-    to the phase "decided".
+    Needs the deliberation phase, the quorum (members present >= quorum) and the votes that
+    the decision's rule asks for (a simple majority of the votes cast, or every member
+    present for), and a run whose scores and settings are those of the database now. Sets
+    every submitted candidacy of the programme to the pilot group or the outreach group
+    (withdrawn ones stay withdrawn), stores the content hash of the scores the run was
+    computed on, and moves the programme to the phase "decided". The programme row is
+    locked first, so two confirmations of one programme run one after the other; the second
+    then finds the first one current and is refused unless it replaces it.
     """
     programme = Programme.objects.select_for_update().get(pk=decision.programme_id)
-    if not actor.has_perm("selection.record_decision", programme):
+    if not can(actor, "selection.record_decision", programme):
         raise PermissionDenied
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status == DecisionStatus.CONFIRMED:
         raise ValidationError(_("This decision is already confirmed."), code="confirmed")
-    present = decision.votes.filter(present=True).count()
-    if present < decision.quorum:
-        raise ValidationError(
-            _("The quorum is not met: %(present)s present, %(quorum)s needed.")
-            % {"present": present, "quorum": decision.quorum},
-            code="quorum",
-        )
+    _check_phase(programme)
+    _check_carried(decision)
     supersedes = decision.supersedes
     current = current_decision(programme=programme)
     if current is not None and (supersedes is None or supersedes.pk != current.pk):
@@ -314,6 +429,13 @@ def decision_confirm(*, decision: Decision, actor) -> Decision:
             _("This decision must replace the programme's current decision."),
             code="supersedes_required",
         )
+    if current is None and supersedes is not None:
+        raise ValidationError(
+            _("The decision it replaces is no longer the programme's current decision."),
+            code="supersedes_stale",
+        )
+    run = decision.run
+    _check_run_current(run=run, actor=actor)
     selected = set(decision.selected.values_list("pk", flat=True))
     candidacies = list(
         Candidacy.objects.select_for_update()
@@ -340,16 +462,14 @@ def decision_confirm(*, decision: Decision, actor) -> Decision:
             outcome = Outcome.OUTREACH
         if candidacy.outcome != outcome:
             candidacy.outcome = outcome
+            candidacy._history_user = actor
             candidacy.save(update_fields=["outcome", "updated_at"])
-    nis_codes = [c["id"] for c in decision.run.input.get("candidates", [])]
-    decision.scores_hash = scores_hash(programme=programme, nis_codes=nis_codes)
+    decision.scores_hash = run.scores_hash
     decision.status = DecisionStatus.CONFIRMED
     decision.confirmed_at = timezone.now()
     decision.confirmed_by = actor
     decision.save()
-    if programme.phase != ProgrammePhase.DECIDED:
-        programme.phase = ProgrammePhase.DECIDED
-        programme.save(update_fields=["phase"])
+    programme_mark_decided(programme=programme, actor=actor)
     return decision
 
 

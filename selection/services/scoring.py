@@ -21,6 +21,10 @@ from selection.enums import (
     ReviewStatus,
 )
 from selection.models import BoardMember, Candidacy, ConflictDeclaration, Criterion, Review, Score
+from selection.rules import can
+
+#: The longest reason for lifting a conflict that the form and the service accept.
+LIFT_REASON_MAX_LENGTH = 2000
 
 NOT_APPLICABLE = "na"
 ScoreInput = int | str | None
@@ -93,12 +97,14 @@ def conflict_declare(
 ) -> ConflictDeclaration:
     """Declare, for oneself, no conflict of interest or a conflict with a type and note.
 
-    The first declaration can be made in any phase; changing it only while the programme is
-    in the scoring phase. A conflict declared after scoring makes those scores not count
-    (the ranking leaves out reviews of conflicted members) and closes the dossier.
+    The first declaration can be made before the deliberation; changing it only while the
+    programme is in the scoring phase. A conflict declared after scoring makes those scores
+    not count (the ranking leaves out reviews of conflicted members) and closes the dossier.
+    A member cannot lift a conflict they declared (staff can: :func:`conflict_lift`), else a
+    conflicted member could reopen the dossier, read the others' scores and score.
     """
     _check_own_seat(member=member, candidacy=candidacy, actor=actor)
-    if not actor.has_perm("selection.declare_conflict", candidacy):
+    if not can(actor, "selection.declare_conflict", candidacy):
         raise PermissionDenied
     if conflict_type not in ConflictType.values:
         raise ValidationError({"conflict_type": _("Choose one of the options.")})
@@ -115,6 +121,14 @@ def conflict_declare(
         raise ValidationError(
             _("A declaration can only be changed while the board is scoring."), code="closed"
         )
+    if not created and declaration.has_conflict and conflict_type == ConflictType.NONE:
+        raise ValidationError(
+            _(
+                "A declared conflict of interest can only be lifted by VVSG staff. Ask them "
+                "if you declared it by mistake."
+            ),
+            code="lift_by_staff",
+        )
     declaration.conflict_type = conflict_type
     declaration.note = note
     declaration._history_user = actor
@@ -125,6 +139,50 @@ def conflict_declare(
         )
     if not created:
         declaration.save()
+    return declaration
+
+
+@transaction.atomic
+def conflict_lift(*, declaration: ConflictDeclaration, actor, reason: str) -> ConflictDeclaration:
+    """Lift a member's declared conflict of interest; staff only, with a reason.
+
+    The declaration becomes "no conflict", so the member can open the dossier (and score
+    while the board is scoring); who lifted it, when and why stay on the declaration and in
+    its history, and the progress page shows them. Not from the deliberation on, when
+    declarations are frozen.
+    """
+    if not can(actor, "selection.lift_conflict", declaration.candidacy.programme):
+        raise PermissionDenied
+    declaration = (
+        ConflictDeclaration.objects.select_for_update()
+        .select_related("candidacy__programme")
+        .get(pk=declaration.pk)
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for lifting the conflict.")})
+    if len(reason) > LIFT_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Keep the reason under %(max)s characters.")
+                % {"max": LIFT_REASON_MAX_LENGTH}
+            }
+        )
+    if not declaration.has_conflict:
+        raise ValidationError(_("This declaration has no conflict to lift."), code="no_conflict")
+    if declaration.candidacy.programme.phase not in {
+        ProgrammePhase.APPLICATIONS,
+        ProgrammePhase.SCORING,
+    }:
+        raise ValidationError(_("Declarations are frozen from the deliberation on."), code="frozen")
+    declaration.conflict_type = ConflictType.NONE
+    declaration.note = ""
+    declaration.lifted_at = timezone.now()
+    declaration.lifted_by = actor
+    declaration.lift_reason = reason
+    declaration._history_user = actor
+    declaration._change_reason = reason[:100]
+    declaration.save()
     return declaration
 
 
@@ -170,7 +228,7 @@ def review_save(
     saving a draft takes back an earlier submission.
     """
     _check_own_seat(member=member, candidacy=candidacy, actor=actor)
-    if not actor.has_perm("selection.score_candidacy", candidacy):
+    if not can(actor, "selection.score_candidacy", candidacy):
         raise PermissionDenied
     criteria = list(
         Criterion.objects.filter(

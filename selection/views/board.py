@@ -47,13 +47,14 @@ def board_declare(request, pk: int):
         else {}
     )
     readonly = not target.can_change
+    locked = target.conflict_locked
     status = 200
     if request.method == "POST" and readonly:
-        form = ConflictDeclarationForm(initial=initial, readonly=True)
+        form = ConflictDeclarationForm(initial=initial, readonly=True, conflict_locked=locked)
         messages.error(request, _("A declaration can only be changed while the board is scoring."))
         status = 403
     elif request.method == "POST":
-        form = ConflictDeclarationForm(data=request.POST, initial=initial)
+        form = ConflictDeclarationForm(data=request.POST, initial=initial, conflict_locked=locked)
         if form.is_valid():
             try:
                 declaration = conflict_declare(
@@ -75,7 +76,7 @@ def board_declare(request, pk: int):
                     return redirect("selection:board_home")
                 return redirect("selection:board_dossier", pk=pk)
     else:
-        form = ConflictDeclarationForm(initial=initial, readonly=readonly)
+        form = ConflictDeclarationForm(initial=initial, readonly=readonly, conflict_locked=locked)
     return render(
         request, "selection/board_declare.html", {"target": target, "form": form}, status=status
     )

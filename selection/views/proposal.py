@@ -13,12 +13,12 @@ from selection.enums import AmendmentAction
 from selection.forms.proposal import AmendmentFormSet, DecisionForm, RunForm, WithdrawForm
 from selection.selectors import programme_for_staff
 from selection.selectors.proposal import (
+    access_decision,
+    access_run,
     active_members,
     current_decision,
-    decision_for_user,
     decision_report,
     decisions_for_run,
-    run_for_user,
     run_report,
     runs_for_user,
     selectable_candidacies,
@@ -67,7 +67,7 @@ def proposal(request, programme_pk: int):
 
 @permission_required("selection.run_selection", raise_exception=True)
 def run_detail(request, pk: int):
-    run = run_for_user(user=request.user, pk=pk)
+    run = access_run(user=request.user, pk=pk)
     return render(
         request,
         "selection/proposal_detail.html",
@@ -83,7 +83,7 @@ def run_detail(request, pk: int):
 @permission_required("selection.run_selection", raise_exception=True)
 @require_POST
 def run_rerun(request, pk: int):
-    run = run_for_user(user=request.user, pk=pk)
+    run = access_run(user=request.user, pk=pk)
     new = selection_rerun(run=run, actor=request.user)
     if new.result == run.result:
         messages.success(
@@ -102,7 +102,7 @@ def run_rerun(request, pk: int):
 @permission_required("selection.run_selection", raise_exception=True)
 @require_POST
 def run_withdraw(request, pk: int):
-    run = run_for_user(user=request.user, pk=pk)
+    run = access_run(user=request.user, pk=pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a municipality."))
@@ -149,7 +149,7 @@ def _amendment_initial(report) -> list[dict]:
 
 @permission_required("selection.record_decision", raise_exception=True)
 def decision_create(request, pk: int):
-    run = run_for_user(user=request.user, pk=pk)
+    run = access_run(user=request.user, pk=pk)
     programme = run.programme
     report = run_report(user=request.user, run=run)
     members = active_members(user=request.user, programme=programme)
@@ -167,7 +167,7 @@ def decision_create(request, pk: int):
         initial=None if request.method == "POST" else _amendment_initial(report),
     )
     errors: list[str] = []
-    if not report.decidable:
+    if not report.optimal:
         errors.append(_("A decision can only be based on an optimal proposal."))
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
@@ -176,6 +176,7 @@ def decision_create(request, pk: int):
                 meeting_date=form.cleaned_data["meeting_date"],
                 meeting_location=form.cleaned_data["meeting_location"],
                 quorum=form.cleaned_data["quorum"],
+                rule=form.cleaned_data["rule"],
                 minutes=form.cleaned_data["minutes"],
                 votes=form.votes(),
                 amendments=formset.amendments(),
@@ -204,7 +205,7 @@ def decision_create(request, pk: int):
 
 @permission_required("selection.record_decision", raise_exception=True)
 def decision_detail(request, pk: int):
-    decision = decision_for_user(user=request.user, pk=pk)
+    decision = access_decision(user=request.user, pk=pk)
     report = decision_report(user=request.user, decision=decision)
     return render(
         request,
@@ -216,7 +217,7 @@ def decision_detail(request, pk: int):
 @permission_required("selection.record_decision", raise_exception=True)
 @require_POST
 def decision_confirm_view(request, pk: int):
-    decision = decision_for_user(user=request.user, pk=pk)
+    decision = access_decision(user=request.user, pk=pk)
     try:
         decision_confirm(decision=decision, actor=request.user)
     except ValidationError as error:
@@ -233,7 +234,7 @@ def decision_confirm_view(request, pk: int):
 @permission_required("selection.record_decision", raise_exception=True)
 @require_POST
 def decision_discard_view(request, pk: int):
-    decision = decision_for_user(user=request.user, pk=pk)
+    decision = access_decision(user=request.user, pk=pk)
     run_pk = decision.run_id
     try:
         decision_discard(decision=decision, actor=request.user)
@@ -248,7 +249,7 @@ def decision_discard_view(request, pk: int):
 @permission_required("selection.record_decision", raise_exception=True)
 def decision_record_view(request, pk: int):
     """The proces-verbaal: always in Dutch, the language of the board's record."""
-    decision = decision_for_user(user=request.user, pk=pk)
+    decision = access_decision(user=request.user, pk=pk)
     with translation.override("nl"):
         report = decision_report(user=request.user, decision=decision)
         return render(

@@ -11,12 +11,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from rules.contrib.views import permission_required
 
+from selection.enums import ProgrammePhase
+from selection.forms.programme import ConflictLiftForm
 from selection.forms.ranking import RankingFilterForm
 from selection.selectors import programme_for_staff
 from selection.selectors.ranking import (
     RankingTable,
     criterion_agreement,
     member_progress,
+    programme_conflicts,
     ranking_table,
 )
 
@@ -142,5 +145,8 @@ def progress(request, programme_pk: int):
         {
             "programme": programme,
             "progress": member_progress(user=request.user, programme=programme),
+            "conflicts": programme_conflicts(user=request.user, programme=programme),
+            "lift_form": ConflictLiftForm(),
+            "can_lift": programme.phase in {ProgrammePhase.APPLICATIONS, ProgrammePhase.SCORING},
         },
     )

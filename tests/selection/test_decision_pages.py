@@ -6,34 +6,20 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from selection.enums import AmendmentAction, ConflictType, DecisionStatus, Outcome, Vote
+from selection.enums import (
+    AmendmentAction,
+    ConflictType,
+    DecisionRule,
+    DecisionStatus,
+    Outcome,
+    Vote,
+)
 from selection.models import Candidacy, Decision
 from selection.services.decision import decision_confirm, decision_record
 from selection.services.proposal import selection_run
-from tests.factories import UserFactory, scored_programme
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(email="staff@example.org", is_staff=True, password=None)
-
-
-@pytest.fixture
-def scored(reference_data):
-    return scored_programme()
-
-
-@pytest.fixture
-def run(scored, staff):
-    return selection_run(programme=scored, actor=staff)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def _members(programme):
@@ -57,6 +43,7 @@ def _form_data(run, **extra):
         "meeting_date": "2017-05-02",
         "meeting_location": "Paleizenstraat 90, Brussel",
         "quorum": "2",
+        "rule": DecisionRule.UNANIMITY,
         "minutes": "Het voorstel wordt besproken.",
         "amendments-TOTAL_FORMS": "3",
         "amendments-INITIAL_FORMS": "0",
@@ -179,15 +166,18 @@ def test_decision_page_shows_unanimity(staff_client, run, staff):
     assert len(response.context["report"].outreach) == 30
 
 
-def test_proces_verbaal_holds_members_votes_hash_and_the_20(staff_client, run, staff):
-    programme = run.programme
+def test_proces_verbaal_holds_members_votes_hash_and_the_20(staff_client, scored, staff):
+    programme = scored
     members = _members(programme)
     municipality_with_conflict = Candidacy.objects.get(programme=programme, municipality_id="23002")
     declaration = members[0].conflict_declarations.get(candidacy=municipality_with_conflict)
     declaration.conflict_type = ConflictType.EMPLOYMENT
     declaration.save()
+    run = selection_run(programme=programme, actor=staff)
     votes = {m.pk: (True, Vote.FOR) for m in members} | {members[2].pk: (True, Vote.ABSTAIN)}
-    decision = decision_confirm(decision=_decision(run, staff, votes=votes), actor=staff)
+    decision = decision_confirm(
+        decision=_decision(run, staff, votes=votes, rule=DecisionRule.MAJORITY), actor=staff
+    )
     staff_client.cookies["django_language"] = "en"  # the record is Dutch whatever the UI
     response = staff_client.get(reverse("selection:decision_record", args=[decision.pk]))
     assert response.status_code == 200

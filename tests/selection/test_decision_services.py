@@ -1,6 +1,5 @@
 """The board's decision: draft, amendments, quorum, confirmation, freezing, superseding."""
 
-import hashlib
 from datetime import date
 
 import pytest
@@ -16,39 +15,25 @@ from selection.enums import (
     Vote,
 )
 from selection.models import Amendment, Candidacy, Decision, DecisionVote, Score
-from selection.selectors.proposal import decision_is_unanimous, scores_hash, scores_payload
+from selection.selectors.decisions import decision_tally
+from selection.selectors.scores import score_fingerprint, scores_payload
 from selection.services.decision import (
     decision_confirm,
     decision_discard,
     decision_record,
     decision_update,
 )
+from selection.services.programme import programme_set_phase
 from selection.services.proposal import candidacy_withdraw, selection_run
 from tests.factories import (
     BoardMemberFactory,
     CandidacyFactory,
     ConflictDeclarationFactory,
-    UserFactory,
     municipality,
     scored_programme,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(email="staff@example.org", is_staff=True, password=None)
-
-
-@pytest.fixture
-def scored(reference_data):
-    return scored_programme()
-
-
-@pytest.fixture
-def run(scored, staff):
-    return selection_run(programme=scored, actor=staff)
 
 
 def _members(programme):
@@ -201,7 +186,7 @@ def test_unanimity_all_present_voted_for(run, staff):
         staff,
         votes={first.pk: (True, Vote.FOR), second.pk: (True, Vote.FOR), third.pk: (False, "")},
     )
-    assert decision_is_unanimous(decision) is True
+    assert decision_tally(decision).rule_met is True
 
 
 @pytest.mark.parametrize("other_vote", [Vote.AGAINST, Vote.ABSTAIN, ""])
@@ -216,7 +201,7 @@ def test_unanimity_fails_with_any_other_vote_of_a_present_member(run, staff, oth
             third.pk: (True, other_vote),
         },
     )
-    assert decision_is_unanimous(decision) is False
+    assert decision_tally(decision).rule_met is False
 
 
 def test_decision_confirm_needs_the_quorum(run, staff):
@@ -251,31 +236,38 @@ def test_decision_confirm_sets_pilot_and_outreach_and_the_phase(run, staff):
     assert programme.phase == ProgrammePhase.DECIDED
 
 
-def test_decision_confirm_stores_the_hash_of_the_scores_used(run, staff):
-    decision = decision_confirm(decision=_record(run, staff), actor=staff)
+def _hash(programme, nis_codes=None):
+    if nis_codes is None:
+        nis_codes = programme.candidacies.values_list("municipality_id", flat=True)
+    return score_fingerprint(programme=programme, nis_codes=nis_codes).total
+
+
+def test_decision_confirm_stores_the_hash_of_the_scores_the_run_was_computed_on(run, staff):
     nis_codes = [c["id"] for c in run.input["candidates"]]
+    assert run.scores_hash == _hash(run.programme, nis_codes)
+    decision = decision_confirm(decision=_record(run, staff), actor=staff)
+    assert decision.scores_hash == run.scores_hash
     payload = scores_payload(programme=run.programme, nis_codes=nis_codes)
-    assert decision.scores_hash == hashlib.sha256(payload.encode()).hexdigest()
-    assert decision.scores_hash == scores_hash(programme=run.programme, nis_codes=nis_codes)
     # 50 candidacies x 3 members x 2 criteria, all counted.
-    assert payload.count("],[") == 299
+    assert sum(len(rows) for rows in payload.values()) == 300
+    assert set(payload) == set(nis_codes)
 
 
 def test_scores_hash_ignores_a_conflicted_members_scores_and_sees_a_change(run, staff):
     programme = run.programme
-    before = scores_hash(programme=programme)
+    before = _hash(programme)
     member = _members(programme)[0]
     candidacy = _candidacy(programme, "41024")
     Score.objects.filter(review__member=member, review__candidacy=candidacy).update(value=5)
-    changed = scores_hash(programme=programme)
+    changed = _hash(programme)
     assert changed != before
     declaration = member.conflict_declarations.get(candidacy=candidacy)
     declaration.conflict_type = ConflictType.EMPLOYMENT
     declaration.save()
     Score.objects.filter(review__member=member, review__candidacy=candidacy).update(value=1)
-    conflicted = scores_hash(programme=programme)
+    conflicted = _hash(programme)
     Score.objects.filter(review__member=member, review__candidacy=candidacy).update(value=4)
-    assert scores_hash(programme=programme) == conflicted
+    assert _hash(programme) == conflicted
 
 
 def _refused(change):
@@ -333,8 +325,18 @@ def test_draft_decision_can_be_updated_and_discarded(run, staff):
     assert not Decision.objects.exists()
 
 
+def _back_to_deliberation(programme, staff):
+    programme_set_phase(
+        programme=programme,
+        phase=ProgrammePhase.DELIBERATION,
+        reason="Een gemeente trekt zich terug.",
+        actor=staff,
+    )
+
+
 def test_new_decision_must_supersede_the_confirmed_one(run, staff):
     old = decision_confirm(decision=_record(run, staff), actor=staff)
+    _back_to_deliberation(run.programme, staff)
     with pytest.raises(ValidationError) as error:
         _record(run, staff)
     assert error.value.code == "supersedes_required"
@@ -372,6 +374,7 @@ def test_only_a_confirmed_decision_can_be_superseded(run, staff):
 
 def test_a_decision_cannot_be_superseded_twice(run, staff):
     old = decision_confirm(decision=_record(run, staff), actor=staff)
+    _back_to_deliberation(run.programme, staff)
     _record(run, staff, supersedes=old)
     with pytest.raises(ValidationError) as error:
         _record(run, staff, supersedes=old)
@@ -389,13 +392,22 @@ def test_a_decision_of_another_programme_cannot_be_superseded(run, staff, refere
     assert error.value.code == "supersedes"
 
 
-def test_conflict_declarations_do_not_break_confirmation(run, staff):
-    member = _members(run.programme)[0]
-    extra = CandidacyFactory(programme=run.programme, municipality=municipality("44021"))
+def test_conflict_declarations_do_not_break_confirmation(scored, staff):
+    member = _members(scored)[0]
+    extra = CandidacyFactory(programme=scored, municipality=municipality("44021"))
     ConflictDeclarationFactory(
         member=member, candidacy=extra, conflict_type=ConflictType.EMPLOYMENT
     )
+    run = selection_run(programme=scored, actor=staff)
     decision_confirm(decision=_record(run, staff), actor=staff)
-    # Submitted after the run: it was not a candidate, so it joins the outreach group.
     extra.refresh_from_db()
-    assert extra.outcome == Outcome.OUTREACH
+    assert extra.outcome in {Outcome.PILOT, Outcome.OUTREACH}
+
+
+def test_a_candidacy_submitted_after_the_run_makes_the_run_stale(run, staff):
+    draft = _record(run, staff)
+    CandidacyFactory(programme=run.programme, municipality=municipality("44021"))
+    with pytest.raises(ValidationError) as error:
+        decision_confirm(decision=draft, actor=staff)
+    assert "run_stale" in {e.code for e in error.value.error_list}
+    assert not Candidacy.objects.filter(programme=run.programme, outcome=Outcome.PILOT).exists()

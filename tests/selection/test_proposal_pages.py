@@ -7,30 +7,9 @@ from django.utils.html import escape
 from selection.enums import DiversityAttribute, Outcome
 from selection.models import Candidacy, SelectionRun
 from selection.services.proposal import selection_run
-from tests.factories import DiversityCriterionFactory, QuotaFactory, UserFactory, scored_programme
+from tests.factories import DiversityCriterionFactory, QuotaFactory, scored_programme
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(email="staff@example.org", is_staff=True, password=None)
-
-
-@pytest.fixture
-def scored(reference_data):
-    return scored_programme()
-
-
-@pytest.fixture
-def run(scored, staff):
-    return selection_run(programme=scored, actor=staff)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def _page(client, url, language="nl"):

@@ -86,7 +86,7 @@ def build(programme, count: int) -> None:
 # board member). Then the page's own queries.
 COMMON = 5
 RANKING_QUERIES = COMMON + 3  # candidacies, criteria, scores
-PROGRESS_QUERIES = COMMON + 4  # candidacy count, members, reviews, declarations
+PROGRESS_QUERIES = COMMON + 5  # candidacy count, members, reviews, declarations, conflicts
 AGREEMENT_QUERIES = COMMON + 2  # criteria, scores
 EXPORT_QUERIES = RANKING_QUERIES - 2  # no page, so no navigation
 

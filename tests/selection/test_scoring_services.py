@@ -274,10 +274,18 @@ def test_conflict_declare_creates_and_changes_with_history(board_member, halle):
     assert declaration.history.latest().history_user == board_member.user
 
 
-def test_conflict_declare_change_refused_outside_scoring_phase(member, halle):
-    halle.programme.phase = ProgrammePhase.DELIBERATION
+@pytest.mark.parametrize(
+    ("phase", "error"),
+    [
+        (ProgrammePhase.APPLICATIONS, ValidationError),
+        (ProgrammePhase.DELIBERATION, PermissionDenied),
+        (ProgrammePhase.DECIDED, PermissionDenied),
+    ],
+)
+def test_conflict_declare_change_refused_outside_scoring_phase(member, halle, phase, error):
+    halle.programme.phase = phase
     halle.programme.save()
-    with pytest.raises(ValidationError):
+    with pytest.raises(error):
         conflict_declare(
             member=member,
             candidacy=halle,
@@ -288,8 +296,8 @@ def test_conflict_declare_change_refused_outside_scoring_phase(member, halle):
     assert ConflictDeclaration.objects.get().conflict_type == ConflictType.NONE
 
 
-def test_conflict_declare_first_declaration_allowed_outside_scoring(board_member, halle):
-    halle.programme.phase = ProgrammePhase.DELIBERATION
+def test_conflict_declare_first_declaration_allowed_before_scoring(board_member, halle):
+    halle.programme.phase = ProgrammePhase.APPLICATIONS
     halle.programme.save()
     conflict_declare(
         member=board_member,
