@@ -175,12 +175,6 @@ def has_declared_no_conflict(user, candidacy) -> bool:
 
 
 @rules.predicate
-def has_declared_conflict(user, candidacy) -> bool:
-    seat = board_seat(user, candidacy)
-    return seat is not None and seat.declared_conflict
-
-
-@rules.predicate
 def has_submitted_own_review(user, candidacy) -> bool:
     seat = board_seat(user, candidacy)
     return seat is not None and seat.submitted_review

@@ -3,6 +3,7 @@ from datetime import date
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from municipalities.models import Municipality, MunicipalityContact
 from selection.enums import (
@@ -193,8 +194,8 @@ def scored_programme(
                     submitted_at=timezone.now(),
                 )
             )
-    ConflictDeclaration.objects.bulk_create(declarations)
-    Review.objects.bulk_create(reviews)
+    bulk_create_with_history(declarations, ConflictDeclaration)
+    bulk_create_with_history(reviews, Review)
     scores = []
     for k, review in enumerate(
         Review.objects.filter(candidacy__programme=programme)
@@ -207,5 +208,5 @@ def scored_programme(
         second = 1 + (i * 5 + m) % 5
         scores.append(Score(review=review, criterion=motivation, value=first))
         scores.append(Score(review=review, criterion=feasibility, value=second))
-    Score.objects.bulk_create(scores)
+    bulk_create_with_history(scores, Score)
     return programme

@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from selection.enums import CandidacyState
+from selection.forms.limits import limit_length
 from selection.models import Candidacy
 from selection.services.intake import (
     CANDIDACY_FIELDS,
+    MAX_MOTIVATION_LENGTH,
     MIN_MOTIVATION_LENGTH,
     candidacy_validate,
 )
@@ -34,6 +36,12 @@ class _IntakeFormMixin:
     """Runs the intake service's completeness check, so a form shows the same errors."""
 
     submitting = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's TextField has no length; the service refuses more than this too.
+        if "motivation" in self.fields:
+            limit_length(self.fields["motivation"], MAX_MOTIVATION_LENGTH)
 
     def intake_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in CANDIDACY_FIELDS if name in self.fields}

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 # Free text: a name, a comment or note, and the long texts (minutes, a motivation).
 NAME_MAX_LENGTH = 200
@@ -10,6 +11,13 @@ LONG_TEXT_MAX_LENGTH = 20_000
 # The largest value of a primary key (a 64-bit integer) and of a positive integer column.
 MAX_ID = 2**63 - 1
 MAX_POSITIVE_INT = 2**31 - 1
+
+
+def limit_length(field: forms.CharField, max_length: int) -> None:
+    """Give a field built elsewhere (by a ModelForm) a maximum length, as `max_length=` does."""
+    field.max_length = max_length
+    field.validators.append(MaxLengthValidator(max_length))
+    field.widget.attrs["maxlength"] = str(max_length)
 
 
 def check_id(field: forms.Field, value) -> None:

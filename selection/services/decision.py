@@ -42,9 +42,6 @@ from selection.selectors.decisions import current_decision, tally
 from selection.selectors.runs import DECIDABLE_STATUSES, run_freshness
 from selection.services.programme import programme_mark_decided
 
-#: The largest quorum a form or the service accepts (a board has a dozen members).
-QUORUM_MAX = 1000
-
 
 def _frozen_error() -> ValidationError:
     return ValidationError(

@@ -19,6 +19,7 @@ from selection.enums import (
     CriterionKind,
     ProgrammePhase,
     ReviewStatus,
+    ScoreVisibility,
 )
 from selection.models import BoardMember, Candidacy, ConflictDeclaration, Criterion, Review, Score
 from selection.rules import can
@@ -205,6 +206,36 @@ def _parse_value(criterion: Criterion, raw: ScoreInput) -> tuple[int | None, boo
     return value, False
 
 
+def review_scores_frozen(*, review: Review) -> bool:
+    """Whether the member has been shown other members' scores of this candidacy, so that
+    their own scores can no longer change.
+
+    Only with the visibility "after submitting their own review": there the dossier shows a
+    member with a submitted review the submitted reviews of the others that count (active
+    members without a conflict), from the moment both are submitted. Changing one's own
+    scores after that, or taking the review back to draft to do so, would make them no
+    longer independent. The refusal keeps both reviews submitted from then on, so the
+    present state tells whether that moment has passed. Comments may still be corrected.
+    """
+    if review.pk is None or review.status != ReviewStatus.SUBMITTED:
+        return False
+    candidacy = review.candidacy
+    if candidacy.programme.score_visibility != ScoreVisibility.AFTER_OWN:
+        return False
+    return (
+        Review.objects.filter(
+            candidacy=candidacy,
+            status=ReviewStatus.SUBMITTED,
+            member__active=True,
+            member__programme_id=candidacy.programme_id,
+            member__conflict_declarations__candidacy=candidacy,
+            member__conflict_declarations__conflict_type=ConflictType.NONE,
+        )
+        .exclude(member_id=review.member_id)
+        .exists()
+    )
+
+
 @transaction.atomic
 def review_save(
     *,
@@ -225,7 +256,8 @@ def review_save(
     raised and nothing changes, so two saves of one review never lose an update. "Not
     applicable" is stored as not_applicable with no value (it never counts as 0). Submitting
     needs a value or "not applicable" on every judgement criterion (IncompleteReview);
-    saving a draft takes back an earlier submission.
+    saving a draft takes back an earlier submission, unless the member has been shown other
+    members' scores (`review_scores_frozen`): then the scores stay as they are.
     """
     _check_own_seat(member=member, candidacy=candidacy, actor=actor)
     if not can(actor, "selection.score_candidacy", candidacy):
@@ -250,6 +282,17 @@ def review_save(
         missing = [c for c in criteria if parsed[c.pk] == (None, False)]
         if missing:
             raise IncompleteReview(missing)
+    if not created and review_scores_frozen(review=review):
+        saved = {s.criterion_id: (s.value, s.not_applicable) for s in review.scores.all()}
+        if not submit or any(parsed[c.pk] != saved.get(c.pk, (None, False)) for c in criteria):
+            raise ValidationError(
+                _(
+                    "You have seen other members' scores for this candidacy, so your own "
+                    "scores can no longer change: they would no longer be independent. You "
+                    "can still correct your comments."
+                ),
+                code="others_seen",
+            )
 
     review.comment = comment.strip()
     if not submit:

@@ -1,13 +1,13 @@
 """Board members' pages: their candidacies, the conflict declaration and the dossier."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from rules.contrib.views import permission_required
 
 from selection.forms.scoring import ConflictDeclarationForm, ReviewForm, score_field
+from selection.rules import can
 from selection.selectors.scoring import (
     SHOW_CHOICES,
     DeclarationRequired,
@@ -24,8 +24,14 @@ from selection.services.scoring import (
 )
 
 
-@permission_required("selection.view_board_home", raise_exception=True)
 def board_home(request):
+    """A member's list of candidacies: 403 for anyone without an active seat.
+
+    Checked through `can`, not `permission_required`: Django grants a superuser every
+    permission, which would open this page to a superuser without a seat.
+    """
+    if not can(request.user, "selection.view_board_home"):
+        raise PermissionDenied
     show = request.GET.get("show")
     return render(
         request,

@@ -13,7 +13,7 @@ from selection.forms.intake import (
     CandidacyImportForm,
     add_service_errors,
 )
-from selection.selectors import programme_for_staff
+from selection.selectors import access_programme
 from selection.selectors.intake import application_for_user, application_programme_for_user
 from selection.services.intake import (
     IMPORT_COLUMNS,
@@ -83,8 +83,8 @@ def apply(request, programme_pk: int):
 @permission_required("selection.import_candidacies", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_candidacies(request, programme_pk: int):
-    programme = programme_for_staff(
-        user=request.user, programme_pk=programme_pk, perm="selection.import_candidacies"
+    programme = access_programme(
+        user=request.user, pk=programme_pk, perm="selection.import_candidacies"
     )
     errors: list[str] = []
     if request.method == "POST":

@@ -11,7 +11,7 @@ from rules.contrib.views import permission_required
 
 from selection.enums import AmendmentAction
 from selection.forms.proposal import AmendmentFormSet, DecisionForm, RunForm, WithdrawForm
-from selection.selectors import programme_for_staff
+from selection.selectors import access_programme
 from selection.selectors.proposal import (
     access_decision,
     access_run,
@@ -34,9 +34,7 @@ def _messages(error: ValidationError) -> list[str]:
 
 @permission_required("selection.run_selection", raise_exception=True)
 def proposal(request, programme_pk: int):
-    programme = programme_for_staff(
-        user=request.user, programme_pk=programme_pk, perm="selection.run_selection"
-    )
+    programme = access_programme(user=request.user, pk=programme_pk, perm="selection.run_selection")
     candidacies = selectable_candidacies(user=request.user, programme=programme)
     form = RunForm(request.POST or None, candidacies=candidacies)
     if request.method == "POST" and form.is_valid():

@@ -14,13 +14,12 @@ from rules.contrib.views import permission_required
 from selection.enums import ProgrammePhase
 from selection.forms.programme import ConflictLiftForm
 from selection.forms.ranking import RankingFilterForm
-from selection.selectors import programme_for_staff
+from selection.presentation.ranking import RankingTable, ranking_table
+from selection.selectors import access_programme
 from selection.selectors.ranking import (
-    RankingTable,
     criterion_agreement,
     member_progress,
     programme_conflicts,
-    ranking_table,
 )
 
 RANKING = "selection.view_ranking"
@@ -30,9 +29,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _table(request, programme_pk: int) -> RankingTable:
-    programme = programme_for_staff(
-        user=request.user, programme_pk=programme_pk, perm="selection.view_ranking"
-    )
+    programme = access_programme(user=request.user, pk=programme_pk, perm="selection.view_ranking")
     return ranking_table(
         user=request.user,
         programme=programme,
@@ -121,9 +118,7 @@ def ranking_xlsx(request, programme_pk: int):
 
 @permission_required("selection.view_ranking", raise_exception=True)
 def agreement(request, programme_pk: int):
-    programme = programme_for_staff(
-        user=request.user, programme_pk=programme_pk, perm="selection.view_ranking"
-    )
+    programme = access_programme(user=request.user, pk=programme_pk, perm="selection.view_ranking")
     return render(
         request,
         "selection/ranking_agreement.html",
@@ -136,9 +131,7 @@ def agreement(request, programme_pk: int):
 
 @permission_required("selection.view_ranking", raise_exception=True)
 def progress(request, programme_pk: int):
-    programme = programme_for_staff(
-        user=request.user, programme_pk=programme_pk, perm="selection.view_ranking"
-    )
+    programme = access_programme(user=request.user, pk=programme_pk, perm="selection.view_ranking")
     return render(
         request,
         "selection/ranking_progress.html",

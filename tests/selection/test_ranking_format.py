@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.utils import translation
 from django.utils.formats import get_format
 
-from selection.selectors.ranking import two_decimals
+from selection.presentation.ranking import two_decimals
 
 FILTER = Template('{{ value|floatformat:2|default:"–" }}')
 

@@ -9,7 +9,10 @@ from selection.models import Programme
 
 
 class Command(BaseCommand):
-    help = "Create the demo 2017-2019 programme with demo accounts (development only)."
+    help = (
+        "Create the demo programmes (2017-2019, decided; 2026-2028, in scoring) with demo "
+        "accounts (development only)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

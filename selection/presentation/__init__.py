@@ -1,0 +1,1 @@
+"""How the staff pages present what the selectors read: tables, words, reports."""

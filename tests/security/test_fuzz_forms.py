@@ -1,0 +1,459 @@
+"""Every endpoint that takes a POST, fuzzed as the role that may use it: never a 500.
+
+Random and huge strings, NUL and other control characters, wrong types, repeated and
+missing fields, out-of-range numbers, and valid values mixed in so that the fuzzer also
+reaches the paths behind a valid form. The Django test client re-raises an exception of
+the view, so a 500 fails the test with its traceback.
+
+The default profile is derandomised (the same examples on every run) and small, so the
+file runs in about a minute. ``SDGPILOT_FUZZ=deep`` runs many more random examples.
+"""
+
+import os
+import string
+from datetime import date
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.crafted_import import (
+    built,
+    declared_dimension,
+    huge_cell,
+    random_bytes,
+    wide_row,
+    zip_bomb,
+)
+from selection.enums import (
+    AggregationMethod,
+    ConflictType,
+    DecisionRule,
+    ProgrammePhase,
+    SdgStatusLevel,
+    Vote,
+)
+from selection.services.decision import decision_record
+from selection.services.proposal import selection_run
+from tests.factories import (
+    BoardMemberFactory,
+    CandidacyFactory,
+    ConflictDeclarationFactory,
+    CriterionFactory,
+    MunicipalityContactFactory,
+    ProgrammeFactory,
+    UserFactory,
+    municipality,
+    scored_programme,
+)
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+settings.register_profile(
+    "forms",
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+settings.register_profile("deep", parent=settings.get_profile("forms"), max_examples=300)
+FUZZ = settings.get_profile("deep" if os.environ.get("SDGPILOT_FUZZ") == "deep" else "forms")
+
+HUGE = "99999999999999999999999999"
+CONTROL = "".join(chr(code) for code in [*range(32), 0x7F, 0x85, 0x2028, 0x202E, 0xFEFF])
+
+texts = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=30)
+controls = st.text(alphabet=CONTROL, min_size=1, max_size=8)
+nasty = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "a\x00b",
+        "\r\n",
+        "' OR 1=1 --",
+        "<script>alert(1)</script>",
+        "{{ 7|add:7 }}",
+        "%(x)s %s {0}",
+        "../../etc/passwd",
+        "1e309",
+        "NaN",
+        "-0",
+        "0x10",
+        "1,5",
+        "true",
+        "on",
+        "null",
+        "[]",
+    ]
+)
+# Just past what a database integer holds (64, 32 and 16 bits), and far past it.
+EDGE_NUMBERS = [HUGE, "-" + HUGE, "9223372036854775808", "2147483648", "32768", "-1", "0"]
+numbers = st.one_of(
+    st.sampled_from(EDGE_NUMBERS),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+)
+huge = st.sampled_from([201, 5_001, 20_001, 140_000]).flatmap(
+    lambda n: st.sampled_from(["x" * n, "é" * n, "\x00" * n, "1" * n])
+)
+dates = st.one_of(
+    st.dates().map(str), st.sampled_from(["99999-01-01", "2017-02-30", "0000-00-00", "2017-5-2"])
+)
+junk = st.one_of(numbers, nasty, controls, huge, texts, dates)
+# Every field at once set to one of these, for every endpoint, on every run.
+EDGE_VALUES = [*EDGE_NUMBERS, "", "\x00", "a\x00b", "\x01\x1f\x7f", "x" * 20_001, "1e309", "NaN"]
+
+
+def field(good=()):
+    """A field's posted value: junk, a valid value, or several values at once."""
+    single = st.one_of(st.sampled_from(list(good)), junk) if good else junk
+    return st.one_of(single, st.lists(single, min_size=2, max_size=3))
+
+
+def form(fields: dict[str, tuple | list]):
+    """A POST body: any of `fields` (missing ones left out), plus a stray field now and then."""
+    extra = st.dictionaries(
+        st.text(alphabet=string.ascii_letters + "_-", min_size=1, max_size=12), junk, max_size=2
+    )
+    return st.builds(
+        lambda chosen, more: {**more, **chosen},
+        st.fixed_dictionaries({}, optional={name: field(good) for name, good in fields.items()}),
+        extra,
+    )
+
+
+def post_ok(client, url, data, **kwargs):
+    """POST and check the answer: anything but a server error."""
+    response = client.post(url, data, **kwargs)
+    assert response.status_code < 500, (url, response.status_code)
+    return response
+
+
+# --- The world the fuzzer posts into -----------------------------------------------------------
+
+
+@pytest.fixture
+def world(reference_data):
+    staff = UserFactory(email="staff@example.org", is_staff=True, password=PASSWORD)
+
+    deliberation = scored_programme(per_province=4, size=8, members=2)
+    run = selection_run(programme=deliberation, actor=staff)
+    members = list(deliberation.board_members.select_related("user").order_by("pk"))
+    decision = decision_record(
+        run=run,
+        actor=staff,
+        meeting_date=date(2017, 5, 2),
+        meeting_location="Brussel",
+        quorum=1,
+        minutes="",
+        votes={m.pk: (True, Vote.FOR) for m in members},
+    )
+
+    scoring = ProgrammeFactory(phase=ProgrammePhase.SCORING)
+    criteria = [CriterionFactory(programme=scoring) for _ in range(2)]
+    member = BoardMemberFactory(programme=scoring, user__password=PASSWORD)
+    declared = CandidacyFactory(programme=scoring, municipality=municipality("23027"))
+    undeclared = CandidacyFactory(programme=scoring, municipality=municipality("71016"))
+    ConflictDeclarationFactory(member=member, candidacy=declared)
+    other = BoardMemberFactory(programme=scoring, user__password=None)
+    conflict = ConflictDeclarationFactory(
+        member=other, candidacy=declared, conflict_type=ConflictType.FINANCIAL, note="x"
+    )
+
+    applications = ProgrammeFactory(phase=ProgrammePhase.APPLICATIONS)
+    contact = MunicipalityContactFactory(municipality=municipality("44021"), user__password=None)
+
+    return {
+        "staff": staff,
+        "deliberation": deliberation,
+        "run": run,
+        "decision": decision,
+        "members": members,
+        "candidacies": [str(pk) for pk in deliberation.candidacies.values_list("pk", flat=True)],
+        "scoring": scoring,
+        "criteria": criteria,
+        "member": member,
+        "declared": declared,
+        "undeclared": undeclared,
+        "conflict": conflict,
+        "applications": applications,
+        "contact": contact.user,
+    }
+
+
+# --- The endpoints --------------------------------------------------------------------------
+# name: (role, URL, fields with valid values), from the world. Every POST endpoint of the
+# URLconf is here, except the admin's own pages beyond its login and the two below with
+# their own tests (password reset confirmation, import upload).
+
+CANDIDACY_FIELDS = {
+    "motivation": ["Wij willen de SDG's in ons meerjarenplan verankeren. " * 5],
+    "has_contact_person": ["on", "true", "1"],
+    "contact_name": ["Jan Peeters"],
+    "contact_email": ["jan@example.org", "not-an-email"],
+    "contact_phone": ["09 123 45 67"],
+    "sdg_status": SdgStatusLevel.values,
+    "has_twinning": ["on"],
+    "twinning_partner": ["Nicaragua"],
+    "flemish_gos_subsidy": ["on"],
+    "federal_subsidy": ["on"],
+    "save": [""],
+    "submit_candidacy": [""],
+}
+
+
+def _dossier_fields(w):
+    fields = {"version": ["0", "1", "2"], "comment": ["Goed."], "action": ["draft", "submit"]}
+    for criterion in w["criteria"]:
+        fields[f"score_{criterion.pk}"] = ["1", "3", "5", "na"]
+        fields[f"comment_{criterion.pk}"] = ["Sterk."]
+    return fields
+
+
+def _decision_fields(w):
+    fields = {
+        "meeting_date": ["2017-05-02"],
+        "meeting_location": ["Brussel"],
+        "quorum": ["1", "2"],
+        "rule": DecisionRule.values,
+        "minutes": ["Het voorstel wordt besproken."],
+        "amendments-TOTAL_FORMS": ["0", "1", "3", "1001"],
+        "amendments-INITIAL_FORMS": ["0"],
+        "amendments-MIN_NUM_FORMS": ["0"],
+        "amendments-MAX_NUM_FORMS": ["1000"],
+    }
+    for row in range(2):
+        fields[f"amendments-{row}-candidacy"] = w["candidacies"]
+        fields[f"amendments-{row}-action"] = ["add", "remove", ""]
+        fields[f"amendments-{row}-reason"] = ["Spreiding."]
+    for member in w["members"]:
+        fields[f"present_{member.pk}"] = ["on"]
+        fields[f"vote_{member.pk}"] = Vote.values
+    return fields
+
+
+ENDPOINTS = {
+    "login": lambda w: (
+        None,
+        reverse("login"),
+        {"username": ["staff@example.org", "STAFF@example.org "], "password": [PASSWORD]},
+    ),
+    "admin_login": lambda w: (
+        None,
+        reverse("admin:login"),
+        {"username": ["staff@example.org"], "password": [PASSWORD]},
+    ),
+    "password_reset": lambda w: (
+        None,
+        reverse("password_reset"),
+        {"email": ["staff@example.org", "nobody@example.org"]},
+    ),
+    "language_switch": lambda w: (
+        None,
+        reverse("set_language"),
+        {"language": ["nl", "en"], "next": ["/", "https://evil.example/", "//evil"]},
+    ),
+    "logout": lambda w: (w["staff"], reverse("logout"), {}),
+    "candidacy_apply_and_edit": lambda w: (
+        w["contact"],
+        reverse("selection:apply", args=[w["applications"].pk]),
+        CANDIDACY_FIELDS,
+    ),
+    "import_without_a_file": lambda w: (
+        w["staff"],
+        reverse("selection:import_candidacies", args=[w["applications"].pk]),
+        {"file": ["not a file"]},
+    ),
+    "board_declare": lambda w: (
+        w["member"].user,
+        reverse("selection:board_declare", args=[w["undeclared"].pk]),
+        {"conflict_type": ConflictType.values, "note": ["Ik werk er."]},
+    ),
+    "board_dossier_scoring": lambda w: (
+        w["member"].user,
+        reverse("selection:board_dossier", args=[w["declared"].pk]),
+        _dossier_fields(w),
+    ),
+    "programme_phase": lambda w: (
+        w["staff"],
+        reverse("selection:programme_phase", args=[w["scoring"].pk]),
+        {"phase": ProgrammePhase.values, "reason": ["Een fout."]},
+    ),
+    "conflict_lift": lambda w: (
+        w["staff"],
+        reverse("selection:conflict_lift", args=[w["conflict"].pk]),
+        {"reason": ["Onterecht gemeld."]},
+    ),
+    "run_proposal_form": lambda w: (
+        w["staff"],
+        reverse("selection:proposal", args=[w["deliberation"].pk]),
+        {
+            "method": AggregationMethod.values,
+            "include": w["candidacies"],
+            "exclude": w["candidacies"],
+        },
+    ),
+    "run_rerun": lambda w: (w["staff"], reverse("selection:run_rerun", args=[w["run"].pk]), {}),
+    "withdraw": lambda w: (
+        w["staff"],
+        reverse("selection:run_withdraw", args=[w["run"].pk]),
+        {"candidacy": w["candidacies"]},
+    ),
+    "decision_create": lambda w: (
+        w["staff"],
+        reverse("selection:decision_create", args=[w["run"].pk]),
+        _decision_fields(w),
+    ),
+    "decision_confirm": lambda w: (
+        w["staff"],
+        reverse("selection:decision_confirm", args=[w["decision"].pk]),
+        {},
+    ),
+    "decision_discard": lambda w: (
+        w["staff"],
+        reverse("selection:decision_discard", args=[w["decision"].pk]),
+        {},
+    ),
+}
+
+
+def _as(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+@FUZZ
+@given(data=st.data())
+def test_fuzz_endpoint(client, world, name, data):
+    user, url, fields = ENDPOINTS[name](world)
+    post_ok(_as(client, user), url, data.draw(form(fields), label="POST"))
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_every_field_at_each_edge_value(client, world, name):
+    """Deterministic: all fields (and one stray field) at once at each edge value."""
+    user, url, fields = ENDPOINTS[name](world)
+    _as(client, user)
+    for value in EDGE_VALUES:
+        post_ok(client, url, {**dict.fromkeys(fields, value), "stray": value})
+        post_ok(client, url, {name: [value, value] for name in fields})
+
+
+def test_fuzz_covers_every_post_endpoint():
+    """Each URL that takes a POST has a fuzz test: the list above, or a test of its own."""
+    from django.urls import get_resolver
+
+    def names(resolver, namespace=""):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                if pattern.namespace != "admin":
+                    yield from names(pattern, inner)
+            elif pattern.name:
+                yield f"{namespace}{pattern.name}"
+
+    covered = {
+        "login", "logout", "password_reset", "set_language", "selection:apply",
+        "selection:import_candidacies", "selection:board_declare", "selection:board_dossier",
+        "selection:programme_phase", "selection:conflict_lift", "selection:proposal",
+        "selection:run_rerun", "selection:run_withdraw", "selection:decision_create",
+        "selection:decision_confirm", "selection:decision_discard",
+        "password_reset_confirm",
+    }  # fmt: skip
+    # Pages that show something and take no POST (a POST is refused or ignored).
+    read_only = {
+        "start", "healthz", "password_reset_done", "password_reset_complete",
+        "selection:programme_overview", "selection:programme_detail", "selection:board_home",
+        "selection:ranking", "selection:ranking_csv", "selection:ranking_xlsx",
+        "selection:agreement", "selection:progress", "selection:run_detail",
+        "selection:decision_detail", "selection:decision_record", "selection:my_candidacy",
+        "municipalities:detail",
+    }  # fmt: skip
+    assert set(names(get_resolver())) - covered - read_only == set()
+
+
+@FUZZ
+@given(
+    data=form({"new_password1": ["Een nieuw wachtwoord 2017"], "new_password2": ["x"]}),
+    uid=st.one_of(st.just(None), texts, numbers.map(lambda n: urlsafe_base64_encode(n.encode()))),
+)
+def test_fuzz_password_reset_confirm(client, world, data, uid):
+    staff = world["staff"]
+    token = default_token_generator.make_token(staff)
+    uidb64 = urlsafe_base64_encode(force_bytes(staff.pk)) if uid is None else uid
+    uidb64 = "".join(c for c in uidb64 if c not in "/?#%\x00") or "x"
+    response = client.get(
+        reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}), follow=True
+    )
+    assert response.status_code < 500
+    url = response.redirect_chain[-1][0] if response.redirect_chain else response.request["PATH_INFO"]
+    post_ok(client, url, data)
+
+
+upload_contents = st.one_of(
+    st.binary(max_size=3_000),
+    texts.map(str.encode),
+    st.lists(st.lists(junk, max_size=4), max_size=4).map(
+        lambda rows: "\n".join(
+            ",".join(cell.replace("\n", " ") for cell in row)
+            for row in [["nis_code", "motivation", "has_twinning"], *rows]
+        ).encode("utf-8", "replace")
+    ),
+    st.sampled_from(
+        [
+            built(wide_row, 2_000).getvalue(),
+            built(declared_dimension).getvalue(),
+            built(huge_cell, 1_000).getvalue(),
+            built(zip_bomb, 3_000_000).getvalue(),
+            built(random_bytes, 2_000).getvalue(),
+        ]
+    ),
+)
+upload_names = st.sampled_from(
+    ["k.csv", "k.xlsx", "k.CSV", "k.txt", "k", ".xlsx", "k.xlsx.csv", "x" * 300 + ".csv"]
+)
+
+
+@FUZZ
+@given(content=upload_contents, name=upload_names, data=form({}))
+def test_fuzz_import_upload(client, world, content, name, data):
+    _as(client, world["staff"])
+    url = reverse("selection:import_candidacies", args=[world["applications"].pk])
+    post_ok(client, url, {**data, "file": SimpleUploadedFile(name, content)})
+
+
+@FUZZ
+@given(
+    data=form(
+        {
+            "method": AggregationMethod.values,
+            "sort": ["score", "-score", "name"],
+            "province": ["Limburg"],
+            "size_class": ["small"],
+            "outcome": ["pilot"],
+            "show": ["todo", "done"],
+        }
+    )
+)
+def test_fuzz_staff_and_board_filters(client, world, data):
+    _as(client, world["staff"])
+    for name in ("ranking", "ranking_csv", "ranking_xlsx"):
+        url = reverse(f"selection:{name}", args=[world["deliberation"].pk])
+        assert client.get(url, data).status_code < 500
+    _as(client, world["member"].user)
+    assert client.get(reverse("selection:board_home"), data).status_code < 500
