@@ -11,11 +11,13 @@ import json
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from demo.services import demo_seed
-from selection.enums import CriterionKind
+from selection.enums import CriterionKind, ProgrammePhase
 from selection.models import BoardMember, Candidacy, SelectionRun
+from selection.services.programme import programme_set_phase
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +54,8 @@ def phone(browser):
 def board_links(page):
     """(candidacy pk, municipality name, status) of the member's list, in the member's order."""
     rows = []
-    for link in page.locator("a.board-candidacy").all():
+    # The current programme's section comes first; the decided 2017 one follows.
+    for link in page.locator("section").first.locator("a.board-candidacy").all():
         pk = int(re.search(r"/board/candidacies/(\d+)/", link.get_attribute("href")).group(1))
         name = link.locator(".fw-semibold").inner_text()
         rows.append((pk, name, link.get_attribute("data-status")))
@@ -60,7 +63,7 @@ def board_links(page):
 
 
 def progress_label(page):
-    return page.locator(".board-progress-wrap label").inner_text()
+    return page.locator(".board-progress-wrap label").first.inner_text()
 
 
 def test_browser_board_member_declares_and_scores_on_a_phone(demo, phone, live_server, password):
@@ -111,7 +114,7 @@ def test_browser_board_member_declares_and_scores_on_a_phone(demo, phone, live_s
     assert page.url == live_server.url + f"/board/candidacies/{b_pk}/"
     assert page.locator("h1").inner_text() == b_name
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
-    criteria = demo.programme.criteria.filter(kind=CriterionKind.JUDGEMENT).count()
+    criteria = demo.current.criteria.filter(kind=CriterionKind.JUDGEMENT).count()
     rows = page.locator("fieldset.board-score")
     assert rows.count() == criteria == 3
     for index in range(criteria):
@@ -133,7 +136,7 @@ def test_browser_board_member_declares_and_scores_on_a_phone(demo, phone, live_s
 
     page.goto(live_server.url + "/board/")
     assert progress_label(page) == "1 / 49 beoordeeld"
-    assert page.locator("progress.board-progress").get_attribute("value") == "1"
+    assert page.locator("progress.board-progress").first.get_attribute("value") == "1"
     statuses = {pk: status for pk, _, status in board_links(page)}
     assert statuses[a_pk] == "conflicted"
     assert statuses[b_pk] == "done"
@@ -159,10 +162,17 @@ def run_optimiser(page, live_server, programme):
 def test_browser_staff_ranks_runs_and_records_a_unanimous_decision(
     demo, page, live_server, password
 ):
-    programme = demo.programme
+    programme = demo.current
     page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, live_server, "staff@example.org", password)
     assert page.url == live_server.url + "/staff/"
+
+    # The 2026 programme is being scored: staff close the scoring from its page.
+    page.goto(live_server.url + f"/staff/programmes/{programme.pk}/")
+    page.click("#phase-forward button")
+    page.wait_for_load_state()
+    assert "Beraadslaging" in page.locator("#current-phase").inner_text()
+    page.goto(live_server.url + "/staff/")
 
     # Ranking: 50 rows, the best score first.
     page.click(f"a[href='/staff/programmes/{programme.pk}/ranking/']")
@@ -274,19 +284,21 @@ def test_browser_staff_ranks_runs_and_records_a_unanimous_decision(
     page.click("button[value=en]")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Programme overview"
-    assert page.locator("dt", has_text="Pilot group").count() == 1
+    assert page.locator("dt", has_text="Pilot group").count() == 2  # one per programme
     assert page.console_errors == []
 
 
 def test_browser_cli_reproduces_the_web_proposal(demo, page, live_server, password, tmp_path):
+    staff = get_user_model().objects.get(email="staff@example.org")
+    programme_set_phase(programme=demo.current, phase=ProgrammePhase.DELIBERATION, actor=staff)
     log_in(page, live_server, "staff@example.org", password)
-    run = run_optimiser(page, live_server, demo.programme)
+    run = run_optimiser(page, live_server, demo.current)
     web = SelectionRun.objects.latest("created_at").result
     assert run.status == "optimal"
     assert len(web["selected"]) == 20
 
     exported = io.StringIO()
-    call_command("selection_export", demo.programme.pk, stdout=exported)
+    call_command("selection_export", demo.current.pk, stdout=exported)
     path = tmp_path / "input.json"
     path.write_text(exported.getvalue(), encoding="utf-8")
     solved = io.StringIO()
@@ -298,7 +310,7 @@ def test_browser_cli_reproduces_the_web_proposal(demo, page, live_server, passwo
     assert cli["objective"] == pytest.approx(web["objective"])
     # The page shows the same 20 municipalities.
     by_nis = dict(
-        Candidacy.objects.filter(programme=demo.programme).values_list(
+        Candidacy.objects.filter(programme=demo.current).values_list(
             "municipality_id", "municipality__name"
         )
     )

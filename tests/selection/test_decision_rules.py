@@ -71,7 +71,7 @@ def test_twelve_members_voting_against_do_not_confirm_a_decision(reference_data,
     with pytest.raises(ValidationError) as error:
         decision_confirm(decision=draft, actor=staff)
     assert error.value.code == "rule"
-    assert "0 voted for, 12 against" in error.value.messages[0]
+    assert "0 voor, 12 tegen" in error.value.messages[0]
     draft.refresh_from_db()
     assert draft.status == DecisionStatus.DRAFT
     assert _pilots(programme) == 0
