@@ -30,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.greedy import greedy_top_n_repair  # noqa: E402
 from benchmarks.report import write_section  # noqa: E402
-from selection import optimiser  # noqa: E402
-from selection.optimiser import Candidate, Problem, Quota, Result, solve  # noqa: E402
+from selection.optimiser import Bound, Candidate, Problem, Quota, Result, core, solve  # noqa: E402
+from selection.optimiser.serialise import bound_to_dict, conflict_to_dict  # noqa: E402
 
 PRESOLVE_CAP = 120.0  # seconds; presolve on the largest model is known to take minutes
 
@@ -82,7 +83,7 @@ class Measured:
     variants: dict[str, tuple[float, bool]]  # name -> (median seconds, hit the cap)
     result: Result
     greedy_objective: float
-    greedy_broken: list[str]
+    greedy_broken: list[dict]
     greedy_seconds: float
     infeasible_seconds: float
     infeasible: Result
@@ -138,8 +139,8 @@ def make_infeasible(problem: Problem) -> Problem:
     return replace(problem, quotas=quotas)
 
 
-def violations(problem: Problem, selected: list[str]) -> list[str]:
-    """The quota bounds the selection breaks, in words."""
+def violations(problem: Problem, selected: list[str]) -> list[dict]:
+    """The quota bounds the selection breaks, each with the count it has."""
     chosen = set(selected)
     counts: dict[tuple[str, str], int] = {}
     for c in problem.candidates:
@@ -150,10 +151,32 @@ def violations(problem: Problem, selected: list[str]) -> list[str]:
     for q in problem.quotas:
         count = counts.get((q.attribute, q.value), 0)
         if q.min is not None and count < q.min:
-            broken.append(f"{q.attribute} = {q.value} at least {q.min} (has {count})")
+            broken.append(
+                {**bound_to_dict(Bound(q.attribute, q.value, "min", q.min)), "has": count}
+            )
         if q.max is not None and count > q.max:
-            broken.append(f"{q.attribute} = {q.value} at most {q.max} (has {count})")
+            broken.append(
+                {**bound_to_dict(Bound(q.attribute, q.value, "max", q.max)), "has": count}
+            )
     return broken
+
+
+def english_wording():
+    """``selection.wording`` in English: the sentences the run page and the CLI use.
+
+    Django is set up only to read the translation catalogues, after every measurement; no
+    database is opened. DEBUG=1 lets the settings load without a SECRET_KEY in this process.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdgpilot.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+    from django.utils import translation
+
+    django.setup()
+    translation.activate("en")
+    from selection import wording
+
+    return wording
 
 
 def timed(runs: int, fn: Callable[[], Result]) -> tuple[float, Result]:
@@ -191,13 +214,13 @@ def machine_note() -> str:
 
 def single_milp(problem: Problem, presolve: bool) -> Result:
     """Stage one as one MILP over every candidate (the LP core switched off)."""
-    saved = optimiser.CORE_MIN_CANDIDATES
-    optimiser.CORE_MIN_CANDIDATES = sys.maxsize
+    saved = core.CORE_MIN_CANDIDATES
+    core.CORE_MIN_CANDIDATES = sys.maxsize
     try:
-        limit = PRESOLVE_CAP if presolve else optimiser.DEFAULT_TIME_LIMIT
+        limit = PRESOLVE_CAP if presolve else core.DEFAULT_TIME_LIMIT
         return solve(problem, explain=False, presolve=presolve, time_limit=limit)
     finally:
-        optimiser.CORE_MIN_CANDIDATES = saved
+        core.CORE_MIN_CANDIDATES = saved
 
 
 def measure(inst: Instance, started: float) -> Measured:
@@ -205,7 +228,7 @@ def measure(inst: Instance, started: float) -> Measured:
     n_bounds = sum((q.min is not None) + (q.max is not None) for q in p.quotas)
     print(f"{inst.name}: {len(p.quotas)} quotas, {n_bounds} bounds", flush=True)
     plain_t, plain = timed(inst.plain_runs, lambda: solve(p, explain=False))
-    assert plain.status == "optimal", plain.message
+    assert plain.status == "optimal", plain.note
     assert violations(p, plain.selected) == []
     print(f"  explain=False: {fmt_seconds(plain_t)}", flush=True)
     variants: dict[str, tuple[float, bool]] = {}
@@ -228,7 +251,7 @@ def measure(inst: Instance, started: float) -> Measured:
     assert all(b.price is not None for b in explained.binding)
     print(f"  explain=True: {fmt_seconds(explain_t)}", flush=True)
     greedy_start = time.perf_counter()
-    greedy = optimiser.greedy_top_n_repair(p)
+    greedy = greedy_top_n_repair(p)
     greedy_t = time.perf_counter() - greedy_start
     by_id = {c.id: c.score for c in p.candidates}
     infeasible_t, infeasible = timed(1, lambda: solve(make_infeasible(p), explain=True))
@@ -275,6 +298,7 @@ def main() -> None:
         ),
     ]
     measured = [measure(inst, started) for inst in instances]
+    wording = english_wording()
     timing_rows, quality_rows = [], []
     for m in measured:
         p = m.instance.problem
@@ -335,7 +359,7 @@ def main() -> None:
             [
                 m.instance.name,
                 fmt_seconds(m.infeasible_seconds),
-                r.conflicts[0].message,
+                wording.conflict_words(conflict_to_dict(r.conflicts[0])),
                 "; ".join(
                     f"{c.attribute} = {c.value} {c.bound} {c.from_} -> {c.to}" for c in r.suggestion
                 ),
@@ -346,7 +370,7 @@ def main() -> None:
         infeasible_rows,
     )
     total = time.perf_counter() - started
-    document = render(timing, quality, infeasible_table, measured, total)
+    document = render(timing, quality, infeasible_table, measured, total, wording)
     print()
     print(timing)
     print()
@@ -364,7 +388,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def render(
-    timing: str, quality: str, infeasible: str, measured: list[Measured], total: float
+    timing: str, quality: str, infeasible: str, measured: list[Measured], total: float, wording
 ) -> str:
     small, largest = measured[0], measured[-1]
 
@@ -376,8 +400,9 @@ def render(
     for m in measured:
         r = m.result
         if m.greedy_broken:
+            broken = [f"{wording.bound_words(b)} (has {b['has']})" for b in m.greedy_broken]
             greedy.append(
-                f"{m.instance.name}: breaks {'; '.join(m.greedy_broken)} "
+                f"{m.instance.name}: breaks {'; '.join(broken)} "
                 f"(total {m.greedy_objective:.2f}, optimum {r.objective:.2f})"
             )
         else:
@@ -407,21 +432,21 @@ def render(
         "languages, yes and no for the four binary attributes).",
         "- `explain=False`: `solve(problem, explain=False)` with default settings: the proven "
         "optimum plus the deterministic tie-break (second MILP). From "
-        f"{optimiser.CORE_MIN_CANDIDATES:,} candidates on, `solve` first solves the LP "
+        f"{core.CORE_MIN_CANDIDATES:,} candidates on, `solve` first solves the LP "
         "relaxation and runs HiGHS on the core of variables that the reduced costs cannot rule "
-        "out (exact, see the module docstring).\n"
+        "out (exact, see `selection/optimiser/core.py`).\n"
         "- `explain=True`: adds one re-solve per binding bound for its price and a reason per "
         "candidate.\n"
         "- `presolve on` / `presolve off`: the same call with HiGHS presolve forced. The default "
         f"(`presolve=None`) uses presolve only for models of at most "
-        f"{optimiser.PRESOLVE_MAX_CANDIDATES:,} variables.\n"
+        f"{core.PRESOLVE_MAX_CANDIDATES:,} variables.\n"
         "- `single MILP, presolve on/off`: the LP core switched off, so HiGHS gets one MILP "
         f"over all candidates. Presolve on is capped at {PRESOLVE_CAP:.0f} s per MILP; "
         f'"> {PRESOLVE_CAP:.0f} s" means the cap was hit and nothing was proven (a time just '
         'above the cap without ">" is a first MILP that finished in time plus the tie-break '
         "after it).\n"
-        "- Greedy: `greedy_top_n_repair`, top N by score, then swaps that repair one violated "
-        "bound at a time without breaking another.",
+        "- Greedy: `greedy_top_n_repair` (`benchmarks/greedy.py`), top N by score, then swaps "
+        "that repair one violated bound at a time without breaking another.",
         "Every setting returned the same selection (the benchmark asserts it).",
         timing,
         quality,
@@ -429,7 +454,8 @@ def render(
         "the next two at least 30 % of N, above their maximums), solved once with "
         "`explain=True`: deletion filter for one minimal conflict, then the elastic programme "
         "for the suggestion (the benchmark checks that applying it makes the instance "
-        "feasible).",
+        "feasible). The conflict is in the words of the run page and `selection_solve --format "
+        "text` (`selection.wording`, in English).",
         infeasible,
         "**Conclusions.**",
         f"- Targets: {small.instance.name} solves in {fmt_seconds(small.plain)} (target < 20 ms) "
@@ -438,9 +464,9 @@ def render(
         f"{fmt_seconds(largest.plain)} (target < 10 s) and fully explained in "
         f"{fmt_seconds(largest.explained)}.\n"
         f"- Presolve: as one MILP over all candidates, {single}. The code therefore uses "
-        f"presolve only for (sub)models of at most {optimiser.PRESOLVE_MAX_CANDIDATES:,} "
+        f"presolve only for (sub)models of at most {core.PRESOLVE_MAX_CANDIDATES:,} "
         "variables, and from "
-        f"{optimiser.CORE_MIN_CANDIDATES:,} candidates on goes through the LP core, whose "
+        f"{core.CORE_MIN_CANDIDATES:,} candidates on goes through the LP core, whose "
         "MILPs are small; with the core, forcing presolve on/off gives "
         f"{cell(largest, 'presolve on')} / {cell(largest, 'presolve off')} on "
         f"{largest.instance.name}.\n"

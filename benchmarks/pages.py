@@ -1,7 +1,7 @@
 """Throughput and latency of the staff ranking page and a member's dossier page.
 
 Production-like: gunicorn with 2 workers (DEBUG off) on PostgreSQL, the demo programme
-(50 candidacies, 12 board members, 3 judgement criteria) with every member's review
+being scored (50 candidacies, 12 board members, 3 judgement criteria) with every member's review
 submitted, 8 concurrent keep-alive connections for 30 s after a 5 s warm-up, driven by wrk.
 
     .venv/bin/python benchmarks/pages.py [--duration 30] [--connections 8]
@@ -47,6 +47,8 @@ def env() -> dict:
         "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_COOKIES": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
         "DEBUG": "0",
         "AXES_ENABLED": "0",
         "LOG_LEVEL": "WARNING",
@@ -75,17 +77,20 @@ from selection.models import Programme, Candidacy, ConflictDeclaration, Review, 
 from selection.enums import ConflictType, ReviewStatus, CriterionKind
 from django.utils import timezone
 
-programme = Programme.objects.get()
-member = programme.board_members.get(user__email="board01@example.org")
+# The demo programme being scored (2026-2028), with every member's review submitted.
+programme = Programme.objects.get(phase="scoring")
 criteria = list(programme.criteria.filter(kind=CriterionKind.JUDGEMENT))
-for i, candidacy in enumerate(programme.candidacies.order_by("pk")):
-    ConflictDeclaration.objects.get_or_create(
-        member=member, candidacy=candidacy, defaults={"conflict_type": ConflictType.NONE})
-    review, _ = Review.objects.get_or_create(member=member, candidacy=candidacy, defaults={
-        "status": ReviewStatus.SUBMITTED, "submitted_at": timezone.now(), "version": 1})
-    for criterion in criteria:
-        Score.objects.get_or_create(review=review, criterion=criterion,
-                                    defaults={"value": 1 + (i + criterion.pk) % 5})
+for member in programme.board_members.all():
+    for i, candidacy in enumerate(programme.candidacies.order_by("pk")):
+        ConflictDeclaration.objects.update_or_create(
+            member=member, candidacy=candidacy, defaults={"conflict_type": ConflictType.NONE})
+        review, _ = Review.objects.update_or_create(member=member, candidacy=candidacy, defaults={
+            "status": ReviewStatus.SUBMITTED, "submitted_at": timezone.now(), "version": 1})
+        for criterion in criteria:
+            value = 1 + (i + criterion.pk + member.pk) % 5
+            Score.objects.update_or_create(
+                review=review, criterion=criterion,
+                defaults={"value": value, "not_applicable": False})
 
 def session_for(email):
     user = get_user_model().objects.get(email=email)

@@ -196,6 +196,15 @@ class BaseAmendmentFormSet(forms.BaseFormSet):
         ]
 
 
+# Django builds as many rows as the posted TOTAL_FORMS says, up to 2,000 by default: seconds
+# of work per request. A decision amends a handful of places.
+MAX_AMENDMENTS = 50
 AmendmentFormSet = forms.formset_factory(
-    AmendmentForm, formset=BaseAmendmentFormSet, extra=3, can_delete=False
+    AmendmentForm,
+    formset=BaseAmendmentFormSet,
+    extra=3,
+    can_delete=False,
+    max_num=MAX_AMENDMENTS,
+    absolute_max=MAX_AMENDMENTS,
+    validate_max=True,
 )

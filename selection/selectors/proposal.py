@@ -4,14 +4,9 @@ Everything here is for VVSG staff: each function takes the user and returns noth
 raises Http404) for anyone else, so a board member or a contact learns nothing, not even
 whether a run or a decision exists.
 
-The stored result of a run is the optimiser's ``result_to_dict`` (what ``selection_solve``
-prints, with English texts for auditors) plus two keys for the web pages, which render their
-words from codes in the active language:
-
-* ``reason_codes``: per candidate id the structured reason
-  ``{"kind", "rank", "attribute", "value", "limit"}`` (keys without a value left out);
-* ``conflict_kinds``: per conflict its kind ("quotas", "included_and_excluded",
-  "too_many_included" or "too_few_candidates").
+The stored result of a run is the optimiser's ``result_to_dict``, what ``selection_solve``
+prints: codes and numbers only. The pages say them in the active language through
+``selection.wording``, the one place for the words about a result.
 """
 
 from __future__ import annotations
@@ -30,7 +25,7 @@ from selection.enums import (
     Outcome,
     Vote,
 )
-from selection.facts import attribute_label, attribute_values, quota_label, value_label
+from selection.facts import attribute_label, attribute_values, value_label
 from selection.models import (
     Candidacy,
     ConflictDeclaration,
@@ -58,6 +53,14 @@ from selection.selectors.runs import (
     selectable_candidacies,
     submitted_candidacies,
 )
+from selection.wording import (
+    bound_symbol,
+    change_words,
+    conflict_words,
+    method_label,
+    note_words,
+    reason_words,
+)
 
 __all__ = [
     "DECIDABLE_STATUSES",
@@ -75,138 +78,6 @@ __all__ = [
 
 def _is_staff(user) -> bool:
     return staff_can(user, "selection.run_selection")
-
-
-# --------------------------------------------------------------------------------------------
-# Words, in the active language
-
-
-def _fmt(number) -> str:
-    return f"{float(number):.2f}"
-
-
-def reason_words(code: dict | None) -> str:
-    """A structured reason (see the module docstring) as a sentence in the active language."""
-    if not code:
-        return ""
-    kind = code.get("kind")
-    quota = quota_label(code.get("attribute") or "", code.get("value") or "")
-    limit = code.get("limit")
-    if kind == "rank":
-        return _("selected: rank %(rank)s by score") % {"rank": code.get("rank")}
-    if kind == "quota_min":
-        return _("selected to meet the quota %(quota)s ≥ %(limit)s") % {
-            "quota": quota,
-            "limit": limit,
-        }
-    if kind == "included":
-        return _("selected: included by hand")
-    if kind == "below_last":
-        return _("not selected: score lower than the last selected")
-    if kind == "quota_max_full":
-        return _("not selected: the quota %(quota)s ≤ %(limit)s is full") % {
-            "quota": quota,
-            "limit": limit,
-        }
-    if kind == "excluded":
-        return _("not selected: excluded by hand")
-    if kind == "tie":
-        return _("not selected: equal score, lost the tie-break")
-    if kind == "places_reserved":
-        return _(
-            "not selected: the places it could take are needed for minimum quotas or held "
-            "by candidates included by hand"
-        )
-    return str(kind)
-
-
-def bound_words(bound: dict) -> str:
-    """E.g. "Province: Limburg at least 3"."""
-    quota = quota_label(bound["attribute"], bound["value"])
-    if bound["bound"] == "min":
-        return _("%(quota)s at least %(limit)s") % {"quota": quota, "limit": bound["limit"]}
-    return _("%(quota)s at most %(limit)s") % {"quota": quota, "limit": bound["limit"]}
-
-
-def bound_symbol(bound: dict) -> str:
-    """E.g. "Province: Limburg ≥ 3"."""
-    symbol = "≥" if bound["bound"] == "min" else "≤"
-    return f"{quota_label(bound['attribute'], bound['value'])} {symbol} {bound['limit']}"
-
-
-def conflict_words(conflict: dict, kind: str, problem: dict) -> str:
-    """One infeasibility conflict as a sentence in the active language."""
-    bounds = [bound_words(b) for b in conflict.get("quotas", [])]
-    size = problem.get("size")
-    if kind == "too_few_candidates" or (not bounds and kind != "quotas"):
-        if kind == "too_many_included":
-            return _(
-                "%(included)s candidates are included by hand, but only %(size)s are selected"
-            ) % {"included": len(problem.get("include", [])), "size": size}
-        if kind == "included_and_excluded":
-            return _("a candidate is both included and excluded by hand")
-        available = len(problem.get("candidates", [])) - len(problem.get("exclude", []))
-        return _("only %(available)s candidates are available, but %(size)s must be selected") % {
-            "available": available,
-            "size": size,
-        }
-    if len(bounds) == 1:
-        return _single_conflict_words(conflict["quotas"][0], bounds[0], problem)
-    if len(bounds) == 2:
-        return _("%(first)s and %(second)s cannot both hold when selecting %(size)s") % {
-            "first": bounds[0],
-            "second": bounds[1],
-            "size": size,
-        }
-    return _("%(bounds)s and %(last)s cannot all hold when selecting %(size)s") % {
-        "bounds": ", ".join(bounds[:-1]),
-        "last": bounds[-1],
-        "size": size,
-    }
-
-
-def _single_conflict_words(bound: dict, words: str, problem: dict) -> str:
-    """One quota bound that cannot hold on its own, with the count that shows why."""
-    excluded = set(problem.get("exclude", []))
-    available = [c for c in problem.get("candidates", []) if c["id"] not in excluded]
-    group = sum(
-        1 for c in available if c.get("attributes", {}).get(bound["attribute"]) == bound["value"]
-    )
-    params = {
-        "bound": words,
-        "quota": quota_label(bound["attribute"], bound["value"]),
-        "count": group,
-        "size": problem.get("size"),
-    }
-    if bound["bound"] == "min" and bound["limit"] > group:
-        return _("%(bound)s cannot hold: only %(count)s candidates have %(quota)s") % params
-    outside = len(available) - group
-    size = problem.get("size") or 0
-    if bound["bound"] == "max" and size - outside > bound["limit"]:
-        params["need"] = size - outside
-        return (
-            _("%(bound)s cannot hold: at least %(need)s of the %(size)s selected have %(quota)s")
-            % params
-        )
-    return _("%(bound)s cannot hold with these candidates") % params
-
-
-def change_words(change: dict) -> str:
-    """One suggested quota change, e.g. "lower the minimum of Province: Limburg from 3 to 2"."""
-    params = {
-        "quota": quota_label(change["attribute"], change["value"]),
-        "from": change["from"],
-        "to": change["to"],
-    }
-    if change["bound"] == "min":
-        return _("lower the minimum of %(quota)s from %(from)s to %(to)s") % params
-    return _("raise the maximum of %(quota)s from %(from)s to %(to)s") % params
-
-
-def method_label(method: str) -> str:
-    from selection.enums import AggregationMethod
-
-    return str(AggregationMethod(method).label) if method in AggregationMethod.values else method
 
 
 # --------------------------------------------------------------------------------------------
@@ -357,7 +228,7 @@ def run_report(*, user, run: SelectionRun) -> RunReport:
     data, result = run.input, run.result
     scores = {c["id"]: float(c["score"] or 0.0) for c in data.get("candidates", [])}
     selected = list(result.get("selected", []))
-    codes = result.get("reason_codes", {})
+    codes = result.get("reasons", {})
     by_nis = _candidacies_by_nis(run.programme, scores)
     withdrawn = {cid for cid, c in by_nis.items() if c.outcome == Outcome.WITHDRAWN}
     report = RunReport(run=run, status=run.status, method=method_label(run.aggregation), message="")
@@ -390,14 +261,9 @@ def run_report(*, user, run: SelectionRun) -> RunReport:
                 if row["withdrawn"] in withdrawn
             ]
     else:
-        kinds = result.get("conflict_kinds", [])
-        report.conflicts = [
-            conflict_words(c, kinds[k] if k < len(kinds) else "quotas", data)
-            for k, c in enumerate(result.get("conflicts", []))
-        ]
+        report.conflicts = [conflict_words(c) for c in result.get("conflicts", [])]
         report.suggestion = [change_words(ch) for ch in result.get("suggestion", [])]
-    if result.get("message"):
-        report.message = result["message"]
+    report.message = note_words(result.get("note"))
     report.include = [_row(cid, scores.get(cid, 0.0), "", by_nis) for cid in data["include"]]
     report.exclude = [_row(cid, scores.get(cid, 0.0), "", by_nis) for cid in data["exclude"]]
     report.freshness = run_freshness(user=user, run=run)
@@ -469,7 +335,7 @@ def decision_report(*, user, decision: Decision) -> DecisionReport:
     programme, run = decision.programme, decision.run
     data, result = run.input, run.result
     scores = {c["id"]: float(c["score"] or 0.0) for c in data.get("candidates", [])}
-    codes = result.get("reason_codes", {})
+    codes = result.get("reasons", {})
     amendments = list(decision.amendments.select_related("candidacy__municipality"))
     amended = {a.candidacy.municipality_id: a for a in amendments}
     selected_ids = set(decision.selected.values_list("municipality_id", flat=True))

@@ -25,7 +25,6 @@ from selection.enums import (
     DecisionRule,
     DecisionStatus,
     Outcome,
-    ProgrammePhase,
     Vote,
 )
 from selection.models import (
@@ -40,7 +39,7 @@ from selection.models import (
 from selection.rules import can
 from selection.selectors.decisions import current_decision, tally
 from selection.selectors.runs import DECIDABLE_STATUSES, run_freshness
-from selection.services.programme import programme_mark_decided
+from selection.services.programme import programme_mark_decided, require_deliberation
 
 
 def _frozen_error() -> ValidationError:
@@ -48,18 +47,6 @@ def _frozen_error() -> ValidationError:
         _("A confirmed decision cannot be changed. Record a new decision that replaces it."),
         code="frozen",
     )
-
-
-def _check_phase(programme: Programme) -> None:
-    if programme.phase != ProgrammePhase.DELIBERATION:
-        raise ValidationError(
-            _(
-                "Decisions are recorded and confirmed while the programme is in the "
-                "deliberation phase; it is now in the phase %(phase)s."
-            )
-            % {"phase": programme.get_phase_display()},
-            code="phase",
-        )
 
 
 def _check_run_current(*, run: SelectionRun, actor) -> None:
@@ -165,7 +152,7 @@ def decision_record(
     programme = Programme.objects.select_for_update().get(pk=run.programme_id)
     if not can(actor, "selection.record_decision", programme):
         raise PermissionDenied
-    _check_phase(programme)
+    require_deliberation(programme, action="decide")
     if run.programme_id != programme.pk:
         raise ValidationError(_("The run belongs to another programme."), code="run")
     if run.status not in DECIDABLE_STATUSES:
@@ -417,7 +404,7 @@ def decision_confirm(*, decision: Decision, actor) -> Decision:
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status == DecisionStatus.CONFIRMED:
         raise ValidationError(_("This decision is already confirmed."), code="confirmed")
-    _check_phase(programme)
+    require_deliberation(programme, action="decide")
     _check_carried(decision)
     supersedes = decision.supersedes
     current = current_decision(programme=programme)

@@ -105,3 +105,24 @@ def programme_mark_decided(*, programme: Programme, actor) -> Programme:
     if programme.phase == ProgrammePhase.DECIDED:
         return programme
     return _record(programme, ProgrammePhase.DECIDED, actor, _("Decision confirmed"))
+
+
+def require_deliberation(programme: Programme, *, action: str) -> None:
+    """Raise ValidationError unless the programme is in the deliberation phase.
+
+    `action` is what is refused, "run" (the optimiser) or "decide" (record or confirm the
+    board's decision): the rule is one, the sentence names what the user tried.
+    """
+    if programme.phase == ProgrammePhase.DELIBERATION:
+        return
+    if action == "run":
+        message = _(
+            "The optimiser runs while the programme is in the deliberation phase; it is "
+            "now in the phase %(phase)s."
+        )
+    else:
+        message = _(
+            "Decisions are recorded and confirmed while the programme is in the "
+            "deliberation phase; it is now in the phase %(phase)s."
+        )
+    raise ValidationError(message % {"phase": programme.get_phase_display()}, code="phase")

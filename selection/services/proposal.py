@@ -1,8 +1,8 @@
 """Running the optimiser on a programme, re-running a stored run, and withdrawals.
 
 A run stores its input (the optimiser JSON, as ``selection_export`` writes it, with the
-include/exclude chosen by staff) and its result: the optimiser's ``result_to_dict`` plus
-``reason_codes`` and ``conflict_kinds`` for the web pages (see ``selection.selectors.proposal``).
+include/exclude chosen by staff) and its result: the optimiser's ``result_to_dict``, codes
+only, the same JSON that ``selection_solve`` prints (``selection.wording`` says it in words).
 Re-running the stored input gives the same result: the optimiser is deterministic.
 
 Runs are made only in the deliberation phase (scores and conflict declarations are frozen
@@ -22,37 +22,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from selection import optimiser
-from selection.enums import AggregationMethod, CandidacyState, Outcome, ProgrammePhase
+from selection.enums import AggregationMethod, CandidacyState, Outcome
 from selection.models import Candidacy, Programme, SelectionRun
 from selection.rules import can
 from selection.selectors.runs import DECIDABLE_STATUSES, proposal_input, run_nis_codes
 from selection.selectors.scores import score_fingerprint, settings_hash
-
-
-def result_dict(result: optimiser.Result) -> dict:
-    """The optimiser's JSON result plus the structured reasons and conflict kinds."""
-    data = optimiser.result_to_dict(result)
-    data["reason_codes"] = {
-        cid: {
-            key: value
-            for key, value in (
-                ("kind", reason.kind),
-                ("rank", reason.rank),
-                ("attribute", reason.attribute),
-                ("value", reason.value),
-                ("limit", reason.limit),
-            )
-            if value is not None
-        }
-        for cid, reason in result.reasons.items()
-    }
-    data["conflict_kinds"] = [conflict.kind for conflict in result.conflicts]
-    return data
+from selection.services.programme import require_deliberation
 
 
 def _solve(data: dict) -> tuple[str, dict]:
     result = optimiser.solve(optimiser.parse_problem(data), explain=True)
-    return result.status, result_dict(result)
+    return result.status, optimiser.result_to_dict(result)
 
 
 def _nis_codes(candidacies: Iterable[Candidacy], programme: Programme, known: set[str]):
@@ -86,7 +66,7 @@ def selection_run(
     if not can(actor, "selection.run_selection", programme):
         raise PermissionDenied
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
-    _check_deliberation(programme)
+    require_deliberation(programme, action="run")
     if method not in AggregationMethod.values:
         raise ValidationError(_("Unknown aggregation method."), code="method")
     data = proposal_input(user=actor, programme=programme, method=method)
@@ -127,7 +107,7 @@ def selection_rerun(*, run: SelectionRun, actor) -> SelectionRun:
     if not can(actor, "selection.run_selection", run.programme):
         raise PermissionDenied
     programme = Programme.objects.select_for_update().get(pk=run.programme_id)
-    _check_deliberation(programme)
+    require_deliberation(programme, action="run")
     status, result = _solve(run.input)
     return _store_run(
         programme=programme,
@@ -193,18 +173,6 @@ def run_reserve(*, run: SelectionRun, withdrawn: set[str]) -> list[dict]:
             current[current.index(cid)] = new
         rows.append({"withdrawn": cid, "replacement": new})
     return rows
-
-
-def _check_deliberation(programme: Programme) -> None:
-    if programme.phase != ProgrammePhase.DELIBERATION:
-        raise ValidationError(
-            _(
-                "The optimiser runs while the programme is in the deliberation phase; it is "
-                "now in the phase %(phase)s."
-            )
-            % {"phase": programme.get_phase_display()},
-            code="phase",
-        )
 
 
 def _store_run(

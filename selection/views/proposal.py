@@ -167,6 +167,9 @@ def decision_create(request, pk: int):
     errors: list[str] = []
     if not report.optimal:
         errors.append(_("A decision can only be based on an optimal proposal."))
+    if request.method == "POST":
+        # E.g. too many amendment rows: the formset's own template does not show these.
+        errors.extend(formset.non_form_errors())
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             decision = decision_record(

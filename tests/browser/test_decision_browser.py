@@ -6,6 +6,7 @@ import pytest
 
 from selection.enums import DecisionStatus, Outcome, ProgrammePhase
 from selection.models import Candidacy, Decision, Score, SelectionRun
+from tests.browser.helpers import log_in
 from tests.factories import UserFactory, scored_programme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,14 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def staff(password):
     return UserFactory(email="staff@example.org", is_staff=True, password=password)
-
-
-def log_in(page, live_server, email, password):
-    page.goto(live_server.url + "/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("#submit-id-submit")
-    page.wait_for_load_state()
 
 
 def record(page, live_server, run, members, vote):

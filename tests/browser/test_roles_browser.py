@@ -1,14 +1,8 @@
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, email, password):
-    page.goto(live_server.url + "/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("#submit-id-submit")
-    page.wait_for_load_state()
 
 
 def test_browser_staff_logs_in_in_dutch_and_switches_to_english(

@@ -18,19 +18,12 @@ from demo.services import demo_seed
 from selection.enums import CriterionKind, ProgrammePhase
 from selection.models import BoardMember, Candidacy, SelectionRun
 from selection.services.programme import programme_set_phase
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
-
-
-def log_in(page, live_server, email, password):
-    page.goto(live_server.url + "/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("#submit-id-submit")
-    page.wait_for_load_state()
 
 
 @pytest.fixture

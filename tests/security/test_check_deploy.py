@@ -87,7 +87,8 @@ def test_health_check_stays_reachable_over_plain_http_inside_the_network(tmp_pat
         "Client().get('/accounts/login/', HTTP_HOST='sdg.example.org').status_code)"
     )
     hosts = "sdg.example.org,127.0.0.1"
-    result = manage("shell", "--no-imports", "-c", code, var_dir=tmp_path, **{**PRODUCTION, "ALLOWED_HOSTS": hosts})
+    env = {**PRODUCTION, "ALLOWED_HOSTS": hosts}
+    result = manage("shell", "--no-imports", "-c", code, var_dir=tmp_path, **env)
     assert result.returncode == 0, result.stderr
     codes = result.stdout.split("\n")[0].split()
     assert codes[0] in {"200", "503"}

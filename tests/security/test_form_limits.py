@@ -188,7 +188,7 @@ def test_text_field_has_its_limit(form_class, kwargs, field, limit):
 
 
 def test_every_text_field_of_every_form_has_a_limit(dossier):
-    _member, candidacy, criterion = dossier
+    _member, _candidacy, criterion = dossier
     forms = [
         CandidacyApplicationForm(),
         CandidacyAdminForm(),
@@ -247,3 +247,17 @@ def test_decision_record_still_takes_a_quorum_within_the_board(run, staff):
         votes={m.pk: (True, Vote.FOR) for m in _members(run.programme)},
     )
     assert decision.quorum == 2
+
+
+@pytest.mark.parametrize("total", ["2000", HUGE, "2147483648"])
+def test_decision_form_builds_a_bounded_number_of_amendment_rows(staff_client, run, total):
+    response = staff_client.post(
+        reverse("selection:decision_create", args=[run.pk]),
+        _decision_data(run, **{"amendments-TOTAL_FORMS": total}),
+    )
+    assert response.status_code == 200
+    formset = response.context["formset"]
+    assert len(formset.forms) <= 50
+    assert formset.non_form_errors()
+    assert str(formset.non_form_errors()[0]) in response.content.decode()
+    assert not Decision.objects.exists()

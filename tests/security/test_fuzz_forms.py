@@ -401,7 +401,8 @@ def test_fuzz_password_reset_confirm(client, world, data, uid):
         reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}), follow=True
     )
     assert response.status_code < 500
-    url = response.redirect_chain[-1][0] if response.redirect_chain else response.request["PATH_INFO"]
+    chain = response.redirect_chain
+    url = chain[-1][0] if chain else response.request["PATH_INFO"]
     post_ok(client, url, data)
 
 

@@ -9,7 +9,12 @@ from accounts.security import client_ip_address, normalised_username
 
 pytestmark = pytest.mark.django_db
 
-SPELLINGS = ["STAFF@EXAMPLE.ORG", "Staff@Example.Org", "  staff@example.org  ", "sTaFf@example.ORG "]
+SPELLINGS = [
+    "STAFF@EXAMPLE.ORG",
+    "Staff@Example.Org",
+    "  staff@example.org  ",
+    "sTaFf@example.ORG ",
+]
 
 
 def post_login(client, email, password):

@@ -14,6 +14,7 @@ from tests.factories import MunicipalityContactFactory, UserFactory, scored_prog
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def setup(reference_data):
     programme = scored_programme(per_province=4, size=8, members=2)

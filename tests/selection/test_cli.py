@@ -57,6 +57,8 @@ def test_export_then_solve_reproduces_the_web_run(reference_data, tmp_path):
     assert result["selected"] == run.result["selected"]
     assert result["objective"] == run.result["objective"]
     assert result["reasons"] == run.result["reasons"]
+    # One shape: the command line prints exactly what the web run stores.
+    assert result == run.result
 
 
 @pytest.mark.django_db
@@ -75,20 +77,58 @@ def test_export_of_an_unknown_programme_exits_2():
     assert "999999" in str(error.value)
 
 
+STDIN_INPUT = {
+    "size": 1,
+    "candidates": [
+        {"id": "44021", "score": 4.0, "attributes": {"province": "Oost-Vlaanderen"}},
+        {"id": "71016", "score": 3.0, "attributes": {"province": "Limburg"}},
+    ],
+    "quotas": [{"attribute": "province", "value": "Limburg", "min": 1, "max": None}],
+}
+
+
 def test_solve_reads_standard_input():
-    data = {
-        "size": 1,
-        "candidates": [
-            {"id": "44021", "score": 4.0, "attributes": {"province": "Oost-Vlaanderen"}},
-            {"id": "71016", "score": 3.0, "attributes": {"province": "Limburg"}},
-        ],
-        "quotas": [{"attribute": "province", "value": "Limburg", "min": 1, "max": None}],
-    }
-    done = _manage("selection_solve", "-", stdin=json.dumps(data))
+    done = _manage("selection_solve", "-", stdin=json.dumps(STDIN_INPUT))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["selected"] == ["71016"]
-    assert result["reasons"]["71016"] == "selected to meet the quota province = Limburg >= 1"
+    assert result["reasons"]["71016"] == {
+        "kind": "quota_min",
+        "attribute": "province",
+        "value": "Limburg",
+        "limit": 1,
+    }
+
+
+def test_solve_text_format_explains_in_english_whatever_the_default_language():
+    # The site's default language is Dutch; the command line speaks English.
+    done = _manage("selection_solve", "--format", "text", "-", stdin=json.dumps(STDIN_INPUT))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "optimal"
+    assert "- 71016 (3.00) — selected to meet the quota Province: Limburg ≥ 1" in lines
+    assert (
+        "- 44021 (4.00) — not selected: the places it could take are needed for minimum "
+        "quotas or held by candidates included by hand" in lines
+    )
+    assert "Price of diversity: 1.00" in lines
+    assert "- Province: Limburg ≥ 1 (price 1.00)" in lines
+    assert "geselecteerd" not in done.stdout
+
+
+def test_solve_text_format_explains_an_infeasible_input(tmp_path):
+    data = {**STDIN_INPUT, "quotas": [{"attribute": "province", "value": "Limburg", "min": 2}]}
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    out = io.StringIO()
+    call_command("selection_solve", str(path), "--format", "text", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "infeasible",
+        "The quotas cannot all hold",
+        "- Province: Limburg at least 2 cannot hold: only 1 candidate has Province: Limburg",
+        "The smallest change that makes a selection possible",
+        "- lower the minimum of Province: Limburg from 2 to 1",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -196,7 +196,9 @@ def test_normal_workbook_reads_all_rows_also_past_blank_rows():
 
 def test_workbook_with_a_too_small_declared_dimension_keeps_every_column():
     body = [
-        HEADER_ROW.replace("</row>", '<c r="B1" t="inlineStr"><is><t>motivation</t></is></c></row>'),
+        HEADER_ROW.replace(
+            "</row>", '<c r="B1" t="inlineStr"><is><t>motivation</t></is></c></row>'
+        ),
         '<row r="2"><c r="A2"><v>44021</v></c><c r="B2" t="inlineStr"><is><t>m</t></is></c></row>',
     ]
     rows = import_file_rows(built(write_xlsx, sheet_xml(body, dimension="A1")), "k.xlsx")

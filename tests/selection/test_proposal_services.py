@@ -78,26 +78,24 @@ def test_selection_run_stores_input_result_and_who(scored, staff):
     assert run.created_by == staff
     assert run.status == "optimal"
     assert run.input == proposal_input(user=staff, programme=scored, method="zscore")
-    expected = optimiser.solve_json(run.input)
-    assert {k: v for k, v in run.result.items() if k not in {"reason_codes", "conflict_kinds"}} == (
-        expected
-    )
+    # One result shape: the stored result is exactly what selection_solve prints.
+    assert run.result == optimiser.solve_json(run.input)
     assert len(run.result["selected"]) == 20
-    assert set(run.result["reason_codes"]) == {c["id"] for c in run.input["candidates"]}
+    assert set(run.result["reasons"]) == {c["id"] for c in run.input["candidates"]}
 
 
 def test_selection_run_meets_the_quotas_with_structured_reasons(scored, staff):
     run = selection_run(programme=scored, actor=staff)
     selected = set(run.result["selected"])
     assert selected >= LIMBURG_FORCED
-    assert run.result["reason_codes"]["71016"] == {
+    assert run.result["reasons"]["71016"] == {
         "kind": "quota_min",
         "attribute": "province",
         "value": "Limburg",
         "limit": 4,
     }
-    assert run.result["reason_codes"]["41024"] == {"kind": "rank", "rank": 1}
-    assert run.result["reason_codes"]["31040"]["kind"] == "quota_max_full"
+    assert run.result["reasons"]["41024"] == {"kind": "rank", "rank": 1}
+    assert run.result["reasons"]["31040"]["kind"] == "quota_max_full"
 
 
 def test_selection_rerun_reproduces_the_result(scored, staff):
@@ -128,8 +126,8 @@ def test_selection_run_include_and_exclude(scored, staff):
     assert run.input["exclude"] == ["41024"]
     assert "71011" in run.result["selected"]
     assert "41024" not in run.result["selected"]
-    assert run.result["reason_codes"]["71011"] == {"kind": "included"}
-    assert run.result["reason_codes"]["41024"] == {"kind": "excluded"}
+    assert run.result["reasons"]["71011"] == {"kind": "included"}
+    assert run.result["reasons"]["41024"] == {"kind": "excluded"}
 
 
 def test_selection_run_refuses_include_and_exclude_of_the_same(scored, staff):
@@ -163,7 +161,9 @@ def test_selection_run_infeasible_is_stored_with_conflict_and_suggestion(scored,
     assert run.result["conflicts"][0]["quotas"] == [
         {"attribute": "twinning", "value": "yes", "bound": "min", "limit": 2}
     ]
-    assert run.result["conflict_kinds"] == ["quotas"]
+    assert [c["kind"] for c in run.result["conflicts"]] == ["quotas"]
+    assert run.result["conflicts"][0]["cause"] == "group_too_small"
+    assert run.result["conflicts"][0]["available"] == 0
     assert run.result["suggestion"] == [
         {"attribute": "twinning", "value": "yes", "bound": "min", "from": 2, "to": 0}
     ]

@@ -50,9 +50,11 @@ def members(scoring, halle):
 
 
 def save(member, candidacy, criteria, values, *, submit, comment=""):
-    version = Review.objects.filter(member=member, candidacy=candidacy).values_list(
-        "version", flat=True
-    ).first()
+    version = (
+        Review.objects.filter(member=member, candidacy=candidacy)
+        .values_list("version", flat=True)
+        .first()
+    )
     return review_save(
         member=member,
         candidacy=candidacy,
@@ -112,7 +114,7 @@ def test_member_alone_may_still_go_back_and_change(members, halle, criteria):
 
 
 def test_conflicted_members_review_does_not_freeze(members, halle, criteria, scoring):
-    alice, bob = members
+    alice, _bob = members
     carol = BoardMemberFactory(programme=scoring, user__password=None)
     ConflictDeclarationFactory(member=carol, candidacy=halle, conflict_type=ConflictType.NONE)
     save(carol, halle, criteria, [4, 4], submit=True)
