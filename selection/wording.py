@@ -30,10 +30,13 @@ def _fmt(number: float) -> str:
     return f"{float(number):.2f}"
 
 
-def reason_words(code: Mapping[str, Any] | None) -> str:
+def reason_words(code: Mapping[str, Any] | str | None) -> str:
     """Why a candidate is (not) selected, from its reason code."""
     if not code:
         return ""
+    if isinstance(code, str):
+        # A run stored before results held codes only kept an English sentence here.
+        return code
     kind = code.get("kind")
     params = {"rank": code.get("rank"), "quota": _quota(code), "limit": code.get("limit")}
     if kind == "rank":

@@ -26,6 +26,7 @@ from benchmarks.crafted_import import (
     built,
     declared_dimension,
     huge_cell,
+    long_csv_cell,
     random_bytes,
     wide_row,
     zip_bomb,
@@ -406,6 +407,16 @@ def test_fuzz_password_reset_confirm(client, world, data, uid):
     post_ok(client, url, data)
 
 
+# Files the import must refuse, each with a clear message (tests/selection/test_intake_crafted.py).
+CRAFTED = [
+    built(wide_row, 2_000).getvalue(),
+    built(declared_dimension).getvalue(),
+    built(huge_cell, 1_000).getvalue(),
+    built(zip_bomb, 3_000_000).getvalue(),
+    built(random_bytes, 2_000).getvalue(),
+    built(long_csv_cell).getvalue(),
+    b"nis_code,motivation\n44021,a\x00b\n",
+]
 upload_contents = st.one_of(
     st.binary(max_size=3_000),
     texts.map(str.encode),
@@ -415,19 +426,21 @@ upload_contents = st.one_of(
             for row in [["nis_code", "motivation", "has_twinning"], *rows]
         ).encode("utf-8", "replace")
     ),
-    st.sampled_from(
-        [
-            built(wide_row, 2_000).getvalue(),
-            built(declared_dimension).getvalue(),
-            built(huge_cell, 1_000).getvalue(),
-            built(zip_bomb, 3_000_000).getvalue(),
-            built(random_bytes, 2_000).getvalue(),
-        ]
-    ),
+    st.sampled_from(CRAFTED),
 )
 upload_names = st.sampled_from(
     ["k.csv", "k.xlsx", "k.CSV", "k.txt", "k", ".xlsx", "k.xlsx.csv", "x" * 300 + ".csv"]
 )
+
+
+@pytest.mark.parametrize("name", ["k.csv", "k.xlsx"])
+def test_every_crafted_upload(client, world, name):
+    _as(client, world["staff"])
+    url = reverse("selection:import_candidacies", args=[world["applications"].pk])
+    for content in CRAFTED:
+        response = post_ok(client, url, {"file": SimpleUploadedFile(name, content)})
+        assert response.status_code == 200
+        assert response.context["errors"], (name, content[:20])
 
 
 @FUZZ

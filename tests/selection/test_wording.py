@@ -112,6 +112,10 @@ def test_reason_words_fill_in_the_rank_and_the_quota():
         )
 
 
+def test_reason_words_of_a_run_stored_with_sentences_shows_the_sentence():
+    assert wording.reason_words("selected: rank 1 by score") == "selected: rank 1 by score"
+
+
 @pytest.mark.parametrize("name", sorted(CONFLICTS))
 def test_conflict_words_every_kind_and_cause_has_its_own_dutch_sentence(name):
     english, dutch = _both(wording.conflict_words, CONFLICTS[name])
