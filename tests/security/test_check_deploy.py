@@ -19,7 +19,9 @@ def manage(*args, var_dir, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+        # The browser tests allow async-unsafe ORM calls in the test process; a deployment
+        # never has that.
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not k.startswith(("SECURE_", "AXES_", "TRUSTED_PROXY"))
     }
     clean.update(env, SDGPILOT_VAR_DIR=str(var_dir))
