@@ -13,6 +13,11 @@ def normalise_email(value: str | None) -> str | None:
     return str(value).strip().lower()
 
 
+# Axes keeps the attempted username in a 255-character column; no account's address is that
+# long (the login form accepts 254), so a longer attempt is counted under its first 255.
+ATTEMPT_USERNAME_LENGTH = 255
+
+
 def normalised_username(request: HttpRequest, credentials: dict | None) -> str | None:
     """The account a login attempt is for, as django-axes counts it (AXES_USERNAME_CALLABLE).
 
@@ -22,9 +27,11 @@ def normalised_username(request: HttpRequest, credentials: dict | None) -> str |
     """
     field = settings.AXES_USERNAME_FORM_FIELD
     if credentials:
-        return normalise_email(credentials.get(field))
-    data = getattr(request, "data", None) or getattr(request, "POST", {})
-    return normalise_email(data.get(field))
+        value = normalise_email(credentials.get(field))
+    else:
+        data = getattr(request, "data", None) or getattr(request, "POST", {})
+        value = normalise_email(data.get(field))
+    return value[:ATTEMPT_USERNAME_LENGTH] if value is not None else None
 
 
 def client_ip_address(request: HttpRequest) -> str | None:

@@ -68,6 +68,17 @@ def test_normalised_username_reads_credentials_or_post(rf):
     assert normalised_username(rf.post("/", {}), None) is None
 
 
+def test_an_overlong_username_is_counted_and_locked_without_a_database_error(client):
+    """Axes stores the attempted name in 255 characters; PostgreSQL refuses anything longer."""
+    name = "x" * 5000 + "@example.org"
+    for _ in range(5):
+        response = client.post(reverse("admin:login"), {"username": name, "password": "nope"})
+    assert response.status_code == 429
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == name[:255]
+    assert attempt.failures_since_start == 5
+
+
 def test_client_ip_without_proxy_is_the_peer_address(rf):
     request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6")
     with override_settings(TRUSTED_PROXY_COUNT=0):
