@@ -16,7 +16,7 @@ def start(request):
         return redirect("selection:board_home")
     contact = getattr(user, "municipality_contact", None)
     if contact is not None:
-        return redirect("municipalities:detail", nis_code=contact.municipality_id)
+        return redirect("portal:home", nis_code=contact.municipality_id)
     return render(request, "core/no_role.html")
 
 

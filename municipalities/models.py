@@ -1,10 +1,13 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Degurba, TargetType
+from .enums import Degurba, SdgStatusLevel, StatusPart, TargetType, Track
 
 nis_code_validator = RegexValidator(r"^\d{5}$", _("A NIS code has exactly five digits."))
 
@@ -176,3 +179,287 @@ class MunicipalityContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.municipality})"
+
+
+# --- The municipality's SDG status ------------------------------------------------------
+#
+# The status is kept as versions: each save writes a new StatusVersion holding the whole
+# status as a document, so the history shows who changed what and when, an earlier version
+# can be restored (a new version with the old document), and a snapshot is a set of pointers
+# to the versions current at that moment. MunicipalityStatus points to the current version
+# and carries the version number a save must start from (two contacts saving at once).
+
+
+class AssessmentQuestion(models.Model):
+    """A question of the self-assessment, on one track; staff edit them in the admin."""
+
+    track = models.CharField(_("track"), max_length=20, choices=Track.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text_nl = models.CharField(_("question (Dutch)"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300)
+    help_nl = models.CharField(_("explanation (Dutch)"), max_length=500, blank=True)
+    help_en = models.CharField(_("explanation (English)"), max_length=500, blank=True)
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive questions are no longer asked.")
+    )
+
+    class Meta:
+        verbose_name = _("self-assessment question")
+        verbose_name_plural = _("self-assessment questions")
+        ordering = ["track", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return self.text_en if (get_language() or "nl").startswith("en") else self.text_nl
+
+    @property
+    def help_text(self) -> str:
+        return self.help_en if (get_language() or "nl").startswith("en") else self.help_nl
+
+
+class AssessmentOption(models.Model):
+    """One answer to a question, with the points it is worth."""
+
+    question = models.ForeignKey(
+        AssessmentQuestion,
+        on_delete=models.CASCADE,
+        related_name="options",
+        verbose_name=_("question"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text_nl = models.CharField(_("answer (Dutch)"), max_length=200)
+    text_en = models.CharField(_("answer (English)"), max_length=200)
+    points = models.PositiveSmallIntegerField(_("points"), default=0)
+
+    class Meta:
+        verbose_name = _("answer option")
+        verbose_name_plural = _("answer options")
+        ordering = ["question", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(points__lte=100), name="assessmentoption_points_max"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return self.text_en if (get_language() or "nl").startswith("en") else self.text_nl
+
+
+class StatusVersion(models.Model):
+    """The whole SDG status of a municipality as one save left it."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="status_versions",
+        verbose_name=_("municipality"),
+    )
+    number = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    part = models.CharField(_("changed"), max_length=20, choices=StatusPart.choices)
+    restored_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("restored from"),
+    )
+    document = models.JSONField(_("status"), default=dict)
+    # Computed from the document when it is saved, with the questions of that moment.
+    awareness_score = models.PositiveSmallIntegerField(_("awareness (%)"), null=True)
+    support_score = models.PositiveSmallIntegerField(_("political support (%)"), null=True)
+    policy_score = models.PositiveSmallIntegerField(_("policy (%)"), null=True)
+    overall_score = models.PositiveSmallIntegerField(_("overall (%)"), null=True)
+    overall_level = models.CharField(
+        _("overall level"),
+        max_length=20,
+        choices=SdgStatusLevel.choices,
+        default=SdgStatusLevel.NOT_STARTED,
+    )
+
+    class Meta:
+        verbose_name = _("status version")
+        verbose_name_plural = _("status versions")
+        ordering = ["municipality", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "number"], name="statusversion_unique_number"
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} v{self.number}"
+
+    def track_score(self, track: str) -> int | None:
+        return getattr(self, f"{track}_score")
+
+
+class MunicipalityStatus(models.Model):
+    """The current version of a municipality's status, and the number a save starts from."""
+
+    municipality = models.OneToOneField(
+        Municipality,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="status",
+        verbose_name=_("municipality"),
+    )
+    current = models.OneToOneField(
+        StatusVersion,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("current version"),
+    )
+
+    class Meta:
+        verbose_name = _("SDG status")
+        verbose_name_plural = _("SDG statuses")
+
+    def __str__(self) -> str:
+        return str(self.current)
+
+
+def milestone_upload_to(instance, filename: str) -> str:
+    # The stored name never comes from the user: only the checked extension is kept.
+    return f"status/{instance.municipality_id}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class StatusDocument(models.Model):
+    """A file a contact attached to a milestone (a council decision, a plan)."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="status_documents",
+        verbose_name=_("municipality"),
+    )
+    file = models.FileField(_("file"), upload_to=milestone_upload_to, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    extension = models.CharField(_("type"), max_length=10)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        verbose_name = _("status document")
+        verbose_name_plural = _("status documents")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Snapshot(models.Model):
+    """Every municipality's status at one moment: the version each had then."""
+
+    label = models.CharField(_("label"), max_length=120)
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+    # Set for the automatic half-yearly snapshots ("auto-2027-01-01"): taken once each.
+    key = models.CharField(_("key"), max_length=40, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+        ordering = ["-taken_at"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SnapshotEntry(models.Model):
+    snapshot = models.ForeignKey(
+        Snapshot, on_delete=models.CASCADE, related_name="entries", verbose_name=_("snapshot")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    version = models.ForeignKey(
+        StatusVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("version")
+    )
+
+    class Meta:
+        verbose_name = _("snapshot entry")
+        verbose_name_plural = _("snapshot entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "municipality"], name="snapshotentry_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot}: {self.municipality}"
+
+
+class ContactInvitation(models.Model):
+    """An invitation to become a municipality's contact: a link that sets a password.
+
+    Only a hash of the token is stored; the link works once and for INVITATION_DAYS days.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("municipality"),
+    )
+    email = models.EmailField(_("e-mail address"))
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+
+    class Meta:
+        verbose_name = _("contact invitation")
+        verbose_name_plural = _("contact invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.municipality})"

@@ -19,5 +19,11 @@ def is_municipality_contact(user) -> bool:
 
 rules.add_perm("municipalities.view_municipality_page", rules.is_staff | is_contact_for)
 rules.add_perm("municipalities.update_sdg_status", rules.is_staff | is_contact_for)
+# Staff only: restoring an earlier version, the overviews of every municipality, snapshots,
+# exports and invitations.
+rules.add_perm("municipalities.restore_sdg_status", rules.is_staff)
+rules.add_perm("municipalities.view_status_overview", rules.is_staff)
+rules.add_perm("municipalities.take_snapshot", rules.is_staff)
+rules.add_perm("municipalities.invite_contact", rules.is_staff)
 
 rules.add_rule("is_municipality_contact", is_municipality_contact)

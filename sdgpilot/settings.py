@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "municipalities",
     "selection",
     "meetings",
+    "portal",
     "demo",
 ]
 

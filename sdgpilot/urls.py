@@ -17,6 +17,6 @@ urlpatterns = [
     # The language switch must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
-    path("municipalities/", include("municipalities.urls")),
+    path("", include("portal.urls")),
     path("", include("selection.urls")),
 ]

@@ -24,15 +24,6 @@ class OrganisationKind(models.TextChoices):
     NETWORK = "network", _("Network")
 
 
-class SdgStatusLevel(models.TextChoices):
-    """Where a municipality stood on the SDGs when it applied."""
-
-    NOT_STARTED = "not_started", _("Not started")
-    EXPLORING = "exploring", _("Exploring")
-    ACTIVE = "active", _("Working on it")
-    ADVANCED = "advanced", _("Advanced")
-
-
 class CandidacyState(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("candidacy state", "Draft")
     SUBMITTED = "submitted", pgettext_lazy("candidacy state", "Submitted")
@@ -110,3 +101,11 @@ class DecisionStatus(models.TextChoices):
 class AmendmentAction(models.TextChoices):
     ADD = "add", _("Add to the pilot group")
     REMOVE = "remove", _("Remove from the pilot group")
+
+
+class Group(models.TextChoices):
+    """Where a municipality stands in a programme: the group its candidacy ended up in."""
+
+    CANDIDATE = "candidate", pgettext_lazy("programme group", "Candidate")
+    PILOT = "pilot", _("Pilot group")
+    OUTREACH = "outreach", _("Outreach group")

@@ -3,9 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from municipalities.enums import Degurba
+from municipalities.enums import Degurba, SdgStatusLevel
 
-from .enums import DiversityAttribute, SdgStatusLevel, SizeClass
+from .enums import DiversityAttribute, SizeClass
 from .models import Candidacy
 
 YES, NO = "yes", "no"

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from municipalities.enums import SdgStatusLevel
 from municipalities.models import Municipality
 
 from .enums import (
@@ -20,7 +21,6 @@ from .enums import (
     ProgrammePhase,
     ReviewStatus,
     ScoreVisibility,
-    SdgStatusLevel,
     SizeClass,
     Vote,
 )

@@ -28,6 +28,15 @@ def pytest_sessionstart(session):
             raise pytest.UsageError("CI must run with Redis: set REDIS_URL.")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def media_root(tmp_path_factory):
+    """Uploaded files of the whole run go to a temporary directory, never to var/."""
+    path = tmp_path_factory.mktemp("media")
+    old, settings.MEDIA_ROOT = settings.MEDIA_ROOT, str(path)
+    yield path
+    settings.MEDIA_ROOT = old
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from selection.enums import CriterionKind, DiversityAttribute, SdgStatusLevel, SizeClass
+from municipalities.enums import SdgStatusLevel
+from selection.enums import CriterionKind, DiversityAttribute, SizeClass
 from selection.facts import NO, YES
 from selection.models import Criterion, Programme, Quota
 

@@ -20,9 +20,10 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from municipalities.enums import SdgStatusLevel
 from municipalities.models import Municipality
 from municipalities.rules import is_contact_for
-from selection.enums import CandidacyState, SdgStatusLevel
+from selection.enums import CandidacyState
 from selection.models import Candidacy, Programme
 
 # A submitted motivation needs some substance: about three sentences. Drafts may be shorter.

@@ -5,7 +5,7 @@ pytestmark = pytest.mark.django_db
 
 
 def detail(nis_code):
-    return reverse("municipalities:detail", args=[nis_code])
+    return reverse("portal:home", args=[nis_code])
 
 
 def test_contact_sees_own_municipality(client, contact):

@@ -142,9 +142,9 @@ def test_member_gets_404_for_another_programmes_candidacy(client, member, away, 
 def test_contact_gets_404_for_another_municipality(client, reference_data):
     contact = MunicipalityContactFactory(municipality_id=GENT, user__password=None)
     login(client, contact.user)
-    own = client.get(reverse("municipalities:detail", args=[GENT]))
-    other = client.get(reverse("municipalities:detail", args=[HALLE]))
-    unknown = client.get(reverse("municipalities:detail", args=["99999"]))
+    own = client.get(reverse("portal:home", args=[GENT]))
+    other = client.get(reverse("portal:home", args=[HALLE]))
+    unknown = client.get(reverse("portal:home", args=["99999"]))
     assert (own.status_code, other.status_code, unknown.status_code) == (200, 404, 404)
 
 

@@ -31,12 +31,12 @@ from benchmarks.crafted_import import (
     wide_row,
     zip_bomb,
 )
+from municipalities.enums import SdgStatusLevel
 from selection.enums import (
     AggregationMethod,
     ConflictType,
     DecisionRule,
     ProgrammePhase,
-    SdgStatusLevel,
     Vote,
 )
 from selection.services.decision import decision_record
@@ -397,7 +397,7 @@ def test_fuzz_covers_every_post_endpoint():
         "selection:ranking", "selection:ranking_csv", "selection:ranking_xlsx",
         "selection:agreement", "selection:progress", "selection:run_detail",
         "selection:decision_detail", "selection:decision_record", "selection:my_candidacy",
-        "municipalities:detail",
+        "portal:home",
     }  # fmt: skip
     assert set(names(get_resolver())) - covered - read_only == set()
 

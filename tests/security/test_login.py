@@ -29,7 +29,7 @@ def test_login_board_member_lands_on_candidates_to_score(client, board_member, p
 
 def test_login_contact_lands_on_own_municipality(client, contact, password):
     response = login(client, contact.user.email, password)
-    assert response.redirect_chain[-1][0] == reverse("municipalities:detail", args=["44021"])
+    assert response.redirect_chain[-1][0] == reverse("portal:home", args=["44021"])
     assert '<h1 class="h2">Gent</h1>' in response.content.decode()
 
 
@@ -78,7 +78,7 @@ def test_lockout_of_one_account_leaves_others_alone(client, staff_user, contact,
     for _ in range(6):
         client.post(reverse("login"), {"username": "staff@example.org", "password": "nope"})
     response = login(client, contact.user.email, password)
-    assert response.redirect_chain[-1][0] == reverse("municipalities:detail", args=["44021"])
+    assert response.redirect_chain[-1][0] == reverse("portal:home", args=["44021"])
 
 
 def test_logout_requires_post_and_ends_session(client, staff_user, password):

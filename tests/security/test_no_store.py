@@ -65,7 +65,7 @@ def pages(s):
         ("member", "selection:board_declare", {"pk": c.pk}),
         ("contact", "selection:apply", {"programme_pk": p}),
         ("contact", "selection:my_candidacy", {}),
-        ("contact", "municipalities:detail", {"nis_code": c.municipality_id}),
+        ("contact", "portal:home", {"nis_code": c.municipality_id}),
     ]
 
 

@@ -15,10 +15,20 @@ from datetime import date
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from municipalities.models import Arrondissement, Municipality, Province, SDGGoal, SDGTarget
+from municipalities.enums import StatusPart
+from municipalities.models import (
+    Arrondissement,
+    Municipality,
+    Province,
+    SDGGoal,
+    SDGTarget,
+    StatusDocument,
+)
+from municipalities.services.status import status_update
 from selection.enums import ConflictType, ProgrammePhase, Vote
 from selection.services.decision import decision_record
 from selection.services.proposal import selection_run
@@ -68,6 +78,8 @@ class World:
     conflict: object  # the conflicted member's declaration on A's candidacy
     run: object
     decision: object
+    action_key: str  # an awareness action in A's status
+    document: object  # a file A's contact attached to a milestone
     users: dict
 
 
@@ -109,7 +121,29 @@ def build_world() -> World:
         votes={m.pk: (True, Vote.FOR) for m in deliberation.board_members.all()},
         actor=users["staff"],
     )
+    gent_municipality = Municipality.objects.get(pk=GENT)
+    document = StatusDocument.objects.create(
+        municipality=gent_municipality,
+        file=SimpleUploadedFile("besluit.pdf", b"%PDF-1.4 a council decision"),
+        name="besluit.pdf",
+        extension="pdf",
+        size=27,
+        uploaded_by=users["contact_a"],
+    )
+    action_key = "a1"
+    status_update(
+        municipality=gent_municipality,
+        actor=users["contact_a"],
+        base_version=0,
+        values={
+            ("actions", action_key): {"title": "SDG-week", "audiences": ["citizens"], "reach": 80},
+            ("milestones", "council_decision"): {"achieved": True, "document": document.pk},
+        },
+        kind=StatusPart.ACTIONS,
+    )
     return World(
+        action_key=action_key,
+        document=document,
         scoring=scoring,
         deliberation=deliberation,
         call=ProgrammeFactory(phase=ProgrammePhase.APPLICATIONS),
@@ -185,12 +219,17 @@ def decision(w):
     return {"pk": w.decision.pk}
 
 
+def gent(w):
+    return {"nis_code": GENT}
+
+
 # Each answer tuple is in ROLES order:
 # (anonymous, contact_a, contact_b, member, conflicted, inactive, staff, superuser).
 OPEN = (200,) * 8
 STAFF = (L, 403, 403, 403, 403, 403, 200, 200)
 STAFF_POST_ONLY = (L, 403, 403, 403, 403, 403, 405, 405)
 STAFF_ACTION = (L, 403, 403, 403, 403, 403, R, R)
+OWN = (L, 200, 404, 404, 404, 404, 200, 200)  # municipality A's own pages
 
 TABLE: dict[str, Row] = {
     # Open pages: login, password reset, language switch, health check.
@@ -207,9 +246,7 @@ TABLE: dict[str, Row] = {
     # Each role's start page; a board member without an active seat has no role.
     "start": Row(none, get=(L, R, R, R, R, 200, R, R)),
     # Municipality A's page: its contact and staff only.
-    "municipalities:detail": Row(
-        lambda w: {"nis_code": GENT}, get=(L, 200, 404, 404, 404, 404, 200, 200)
-    ),
+    "portal:home": Row(lambda w: {"nis_code": GENT}, get=(L, 200, 404, 404, 404, 404, 200, 200)),
     # A contact's own application: always their own municipality's, so B sees B's.
     "selection:my_candidacy": Row(none, get=(L, R, R, 403, 403, 403, 403, 403)),
     "selection:apply": Row(
@@ -295,7 +332,7 @@ def answer(response):
     return R
 
 
-WATCHED_APPS = {"accounts", "core", "municipalities", "selection", "meetings"}
+WATCHED_APPS = {"accounts", "core", "municipalities", "selection", "meetings", "portal"}
 REFERENCE_DATA = {Province, Arrondissement, Municipality, SDGGoal, SDGTarget}
 
 

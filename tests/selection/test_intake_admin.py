@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from selection.enums import CandidacyState, CriterionKind, DiversityAttribute, SdgStatusLevel
+from municipalities.enums import SdgStatusLevel
+from selection.enums import CandidacyState, CriterionKind, DiversityAttribute
 from selection.models import Candidacy, Criterion, Quota
 from tests.factories import DiversityCriterionFactory, UserFactory
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from selection.enums import CandidacyState, ProgrammePhase, SdgStatusLevel
+from municipalities.enums import SdgStatusLevel
+from selection.enums import CandidacyState, ProgrammePhase
 from selection.models import Candidacy
 from selection.services.intake import MIN_MOTIVATION_LENGTH, candidacy_save
 from tests.factories import (
@@ -297,7 +298,7 @@ def test_my_candidacy_without_open_call_leads_to_programme_applied_to(client, ge
 
 
 def test_municipality_page_links_contact_to_candidacy(client, programme, genk_contact, staff_user):
-    url = reverse("municipalities:detail", args=["71016"])
+    url = reverse("portal:home", args=["71016"])
     link = reverse("selection:my_candidacy")
     client.force_login(genk_contact.user)
     assert link in client.get(url).content.decode()

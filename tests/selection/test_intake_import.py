@@ -13,7 +13,8 @@ from django.db import connections
 from django.urls import reverse
 from openpyxl import Workbook
 
-from selection.enums import CandidacyState, SdgStatusLevel
+from municipalities.enums import SdgStatusLevel
+from selection.enums import CandidacyState
 from selection.models import Candidacy
 from selection.services.intake import ImportErrors, candidacies_import
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import Arrondissement, Municipality, Province, SDGGoal, SDGTarget
+from ..models import Arrondissement, Municipality, Province, SDGGoal, SDGTarget
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True)

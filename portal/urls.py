@@ -1,0 +1,36 @@
+from django.urls import path
+
+from .views import contact, invitations, overview
+
+app_name = "portal"
+
+urlpatterns = [
+    # A municipality's own pages: its contacts and staff (any other id answers 404).
+    path("municipalities/<str:nis_code>/", contact.home, name="home"),
+    path(
+        "municipalities/<str:nis_code>/assessment/<str:track>/",
+        contact.assessment,
+        name="assessment",
+    ),
+    path("municipalities/<str:nis_code>/goals/", contact.goals, name="goals"),
+    path("municipalities/<str:nis_code>/goals/<int:number>/", contact.goal, name="goal"),
+    path("municipalities/<str:nis_code>/milestones/", contact.milestones, name="milestones"),
+    path("municipalities/<str:nis_code>/actions/", contact.actions, name="actions"),
+    path("municipalities/<str:nis_code>/actions/<str:key>/", contact.action, name="action"),
+    path("municipalities/<str:nis_code>/documents/<int:pk>/", contact.document, name="document"),
+    path("municipalities/<str:nis_code>/history/", contact.history, name="history"),
+    path(
+        "municipalities/<str:nis_code>/history/<int:number>/restore/",
+        contact.restore,
+        name="restore",
+    ),
+    # Staff overviews of every municipality.
+    path("staff/status/", overview.heatmap, name="heatmap"),
+    path("staff/status/map/", overview.status_map, name="map"),
+    path("staff/status/export.csv", overview.export_csv, name="export_csv"),
+    path("staff/status/export.xlsx", overview.export_xlsx, name="export_xlsx"),
+    path("staff/status/snapshots/", overview.snapshots, name="snapshots"),
+    path("staff/status/compare/", overview.compare, name="compare"),
+    # The link of an invitation e-mail: no login, the token is the key.
+    path("invitation/<str:token>/", invitations.accept, name="invitation_accept"),
+]

@@ -1,0 +1,10 @@
+"""Staff overviews of every municipality's status (being built)."""
+
+from django.http import Http404
+
+
+def _todo(request, **kwargs):
+    raise Http404
+
+
+heatmap = status_map = export_csv = export_xlsx = snapshots = compare = _todo
