@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import contact, invitations, overview
+from .views import contact, invitations, overview, progress
 
 app_name = "portal"
 
@@ -26,11 +26,11 @@ urlpatterns = [
     ),
     # Staff overviews of every municipality.
     path("staff/status/", overview.heatmap, name="heatmap"),
-    path("staff/status/map/", overview.status_map, name="map"),
+    path("staff/status/map/", progress.status_map, name="map"),
     path("staff/status/export.csv", overview.export_csv, name="export_csv"),
     path("staff/status/export.xlsx", overview.export_xlsx, name="export_xlsx"),
-    path("staff/status/snapshots/", overview.snapshots, name="snapshots"),
-    path("staff/status/compare/", overview.compare, name="compare"),
+    path("staff/status/snapshots/", progress.snapshots, name="snapshots"),
+    path("staff/status/compare/", progress.compare, name="compare"),
     # The link of an invitation e-mail: no login, the token is the key.
     path("invitation/<str:token>/", invitations.accept, name="invitation_accept"),
 ]
