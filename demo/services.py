@@ -7,7 +7,8 @@
   are drawn at random from the reference data, since the full list of the 50 candidates was
   never published. The eight were chosen in reality, so the demo gives them a clearly
   better hidden quality: the optimiser selects them under the standard quotas on its own,
-  and the decision needs no amendment.
+  and the decision needs no amendment. Their contacts kept the SDG status up to date from
+  May 2017 to December 2019, with a snapshot every half year (demo/status.py).
 - "SDG-traject 2026-2028" in the scoring phase: the 48 of those 50 municipalities that still
   exist in 2026 apply again, with two municipalities of the same provinces in the place of
   the two that merged in 2019 and 2025. The same 12 users sit on its board; board02 ..
@@ -30,8 +31,10 @@ from django.db import transaction
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
+from demo.status import seed_status_history
 from meetings.enums import MeetingKind
 from meetings.models import Meeting
+from municipalities.enums import SdgStatusLevel
 from municipalities.models import Municipality, MunicipalityContact
 from municipalities.services import known_pilots
 from selection.enums import (
@@ -43,7 +46,6 @@ from selection.enums import (
     OrganisationKind,
     ProgrammePhase,
     ReviewStatus,
-    SdgStatusLevel,
     Vote,
 )
 from selection.models import (
@@ -444,6 +446,7 @@ def demo_seed(*, password: str) -> DemoSummary:
     decided = programme_set_phase(programme=decided, phase=ProgrammePhase.SCORING, actor=staff)
     _score_decided(rng, decided, members)
     _decide(decided, members, staff)
+    seed_status_history(rng=rng, programme=decided, contacts=contacts, staff=staff)
     meeting = Meeting(
         programme=decided,
         kind=MeetingKind.PILOT_MEETING,

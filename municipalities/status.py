@@ -254,18 +254,15 @@ def clean_part(
         document = value.get("document")
         if document is not None and document not in documents:
             raise ValidationError(_("Unknown document."))
+        achieved = value.get("achieved")
         cleaned = {
-            "achieved": bool(value.get("achieved")),
+            "achieved": bool(achieved),
             "date": _date(value.get("date"), _("The date")),
             "link": _link(value.get("link")),
             "document": document,
         }
-        if (
-            not cleaned["achieved"]
-            and not cleaned["date"]
-            and not cleaned["link"]
-            and document is None
-        ):
+        # An explicit "no" is an answer and is kept; only a row left blank is removed.
+        if achieved is None and not cleaned["date"] and not cleaned["link"] and document is None:
             return None
         return cleaned
     if section == "actions":
@@ -302,3 +299,15 @@ def _target_sort(code: str):
         int(goal) if goal.isdigit() else 0,
         (0, int(target)) if target.isdigit() else (1, target),
     )
+
+
+def current_level(municipality) -> str:
+    """The overall level the municipality's current self-assessment gives (not started if none)."""
+    from .models import MunicipalityStatus
+
+    level = (
+        MunicipalityStatus.objects.filter(municipality=municipality)
+        .values_list("current__overall_level", flat=True)
+        .first()
+    )
+    return level or SdgStatusLevel.NOT_STARTED

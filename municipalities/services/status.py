@@ -95,9 +95,13 @@ def _last_change(municipality: Municipality, path: Path, since: int) -> StatusVe
         .order_by("number")
     )
     last = versions[-1]
-    for before, after in itertools.pairwise(versions):
-        if part(before.document, path) != part(after.document, path):
-            last = after
+    # Version 0 is the empty status before the first save: compare the first one with it.
+    documents = [empty_document()] if since <= 0 else []
+    documents += [version.document for version in versions]
+    offset = len(documents) - len(versions)
+    for i, (before, after) in enumerate(itertools.pairwise(documents)):
+        if part(before, path) != part(after, path):
+            last = versions[i + 1 - offset]
     return last
 
 

@@ -61,7 +61,8 @@ class CandidacyApplicationForm(_IntakeFormMixin, forms.ModelForm):
 
     class Meta:
         model = Candidacy
-        fields = list(CANDIDACY_FIELDS)
+        # The SDG status comes from the municipality's self-assessment (see the service).
+        fields = [name for name in CANDIDACY_FIELDS if name != "sdg_status"]
         labels = {
             "motivation": gettext_lazy("Why does your municipality want to take part?"),
             "has_contact_person": gettext_lazy(
@@ -70,7 +71,6 @@ class CandidacyApplicationForm(_IntakeFormMixin, forms.ModelForm):
             "contact_name": gettext_lazy("Name of the contact person"),
             "contact_email": gettext_lazy("E-mail"),
             "contact_phone": gettext_lazy("Phone"),
-            "sdg_status": gettext_lazy("Where does your municipality stand on the SDGs?"),
             "has_twinning": gettext_lazy("Our municipality has a town twinning"),
             "twinning_partner": gettext_lazy("Twinning partner"),
             "flemish_gos_subsidy": gettext_lazy(
@@ -127,7 +127,6 @@ class CandidacyApplicationForm(_IntakeFormMixin, forms.ModelForm):
             ),
             Fieldset(
                 _("Where your municipality stands"),
-                "sdg_status",
                 "has_twinning",
                 Div("twinning_partner", css_id="intake-twinning-partner"),
                 "flemish_gos_subsidy",

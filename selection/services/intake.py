@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from municipalities.enums import SdgStatusLevel
 from municipalities.models import Municipality
 from municipalities.rules import is_contact_for
+from municipalities.status import current_level
 from selection.enums import CandidacyState
 from selection.models import Candidacy, Programme
 
@@ -110,6 +111,12 @@ def candidacy_may_save(*, actor, programme: Programme, municipality: Municipalit
     return is_contact_for.test(actor, municipality) and actor.has_perm("selection.apply", programme)
 
 
+def _from_self_assessment(actor) -> bool:
+    """A contact's candidacy takes its SDG status from the municipality's self-assessment;
+    staff (the admin, an import, a management command) record the status they checked."""
+    return actor is not None and not actor.is_staff
+
+
 def _history_actor(candidacy: Candidacy, actor, reason: str) -> None:
     if actor is not None:
         candidacy._history_user = actor
@@ -145,6 +152,8 @@ def _candidacy_write(
     if created:
         candidacy = Candidacy(programme=programme, municipality=municipality)
     for name, value in data.items():
+        if name == "sdg_status" and _from_self_assessment(actor):
+            continue
         if name in TEXT_FIELDS:
             value = (value or "").strip()
         elif name in BOOLEAN_FIELDS and not isinstance(value, bool):
@@ -162,6 +171,9 @@ def _candidacy_write(
     if submitting and candidacy.state != CandidacyState.SUBMITTED:
         candidacy.state = CandidacyState.SUBMITTED
         candidacy.submitted_at = timezone.now()
+        if _from_self_assessment(actor):
+            # Frozen at submission: later changes to the self-assessment leave it as it was.
+            candidacy.sdg_status = current_level(municipality)
 
     errors: dict[str, list[str]] = {}
     if len(candidacy.motivation) > MAX_MOTIVATION_LENGTH:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rules.contrib.views import permission_required
 
+from municipalities.enums import SdgStatusLevel
+from municipalities.status import current_level
 from selection.forms.intake import (
     SUBMIT_BUTTON,
     CandidacyApplicationForm,
@@ -76,6 +78,8 @@ def apply(request, programme_pk: int):
             "candidacy": application.candidacy,
             "form": form,
             "minimum": MIN_MOTIVATION_LENGTH,
+            # Shown beside the form: what a submission now would record as the SDG status.
+            "assessment_level": SdgStatusLevel(current_level(application.municipality)),
         },
     )
 

@@ -325,3 +325,50 @@ def test_demo_criteria_and_quotas_admit_a_pilot_group(decided, current):
             }
         )
         assert optimiser.solve(problem, explain=False).status == "optimal"
+
+
+def test_seed_gives_the_decided_programme_a_status_history(demo, decided):
+    from datetime import datetime
+    from statistics import mean
+    from zoneinfo import ZoneInfo
+
+    from municipalities.models import MunicipalityStatus, Snapshot, StatusVersion
+
+    brussels = ZoneInfo("Europe/Brussels")
+    nis = set(decided.candidacies.values_list("municipality_id", flat=True))
+    assert set(MunicipalityStatus.objects.values_list("municipality_id", flat=True)) == nis
+    versions = StatusVersion.objects.select_related("author__municipality_contact")
+    for version in versions:
+        # Every change is the municipality's own demo contact's, within the trajectory.
+        assert version.author.municipality_contact.municipality_id == version.municipality_id
+        assert version.author.email == f"contact-{version.municipality_id}@example.org"
+        assert datetime(2017, 5, 1, tzinfo=brussels) <= version.created_at
+        assert version.created_at <= datetime(2019, 12, 31, 23, 59, tzinfo=brussels)
+    snapshots = list(Snapshot.objects.order_by("taken_at"))
+    assert [s.taken_at.astimezone(brussels).date().isoformat() for s in snapshots] == [
+        "2017-05-16",
+        "2018-01-01",
+        "2018-07-01",
+        "2019-01-01",
+        "2019-07-01",
+        "2019-12-31",
+    ]
+    assert all(s.label.startswith("[Demo]") for s in snapshots)
+    assert all(s.entries.count() == 50 for s in snapshots)
+
+    def gain(outcome):
+        group = set(
+            decided.candidacies.filter(outcome=outcome).values_list("municipality_id", flat=True)
+        )
+        first, last = snapshots[0], snapshots[-1]
+        scores = {
+            s.pk: {
+                e.municipality_id: e.version.overall_score
+                for e in s.entries.select_related("version")
+                if e.municipality_id in group
+            }
+            for s in (first, last)
+        }
+        return mean(scores[last.pk][m] - scores[first.pk][m] for m in group)
+
+    assert gain(Outcome.PILOT) > gain(Outcome.OUTREACH) + 10

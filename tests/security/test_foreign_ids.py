@@ -11,13 +11,13 @@ from datetime import date
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from municipalities.enums import SdgStatusLevel
 from selection.enums import (
     AmendmentAction,
     ConflictType,
     DecisionRule,
     Outcome,
     ProgrammePhase,
-    SdgStatusLevel,
     Vote,
 )
 from selection.models import (

@@ -74,7 +74,8 @@ def test_apply_save_draft_keeps_draft(client, programme, genk_contact):
     assert candidacy.motivation == "Nog te schrijven"
     assert (candidacy.has_twinning, candidacy.twinning_partner) == (True, "Voorbeeldpartner")
     assert (candidacy.flemish_gos_subsidy, candidacy.federal_subsidy) == (True, False)
-    assert candidacy.sdg_status == SdgStatusLevel.EXPLORING
+    # A contact does not pick the SDG status: the posted value is ignored.
+    assert candidacy.sdg_status == SdgStatusLevel.NOT_STARTED
 
 
 def test_apply_draft_then_submit_sets_submitted(client, programme, genk_contact):
@@ -304,3 +305,50 @@ def test_municipality_page_links_contact_to_candidacy(client, programme, genk_co
     assert link in client.get(url).content.decode()
     client.force_login(staff_user)
     assert link not in client.get(url).content.decode()
+
+
+def _answer_policy_track(contact, points: int):
+    """Answer every policy question with the option worth `points` (0-3)."""
+    from municipalities.enums import StatusPart
+    from municipalities.models import AssessmentQuestion
+    from municipalities.services.status import status_update
+
+    questions = AssessmentQuestion.objects.filter(track="policy").prefetch_related("options")
+    answers = {
+        str(q.pk): next(o.pk for o in q.options.all() if o.points == points) for q in questions
+    }
+    status = getattr(contact.municipality, "status", None)
+    return status_update(
+        municipality=contact.municipality,
+        actor=contact.user,
+        base_version=status.current.number if status else 0,
+        values={("assessment", "policy"): answers},
+        kind=StatusPart.ASSESSMENT,
+    )
+
+
+def test_apply_submit_takes_the_sdg_status_from_the_self_assessment(
+    client, programme, genk_contact
+):
+    version = _answer_policy_track(genk_contact, points=3)  # 12 of 36 points: 33 %
+    assert version.overall_level == SdgStatusLevel.EXPLORING
+    client.force_login(genk_contact.user)
+    page = client.get(apply_url(programme)).content.decode()
+    assert str(SdgStatusLevel.EXPLORING.label) in page
+    response = client.post(
+        apply_url(programme), form_data(sdg_status=SdgStatusLevel.ADVANCED, submit_candidacy="1")
+    )
+    assert response.status_code == 302
+    candidacy = Candidacy.objects.get(programme=programme)
+    assert candidacy.sdg_status == SdgStatusLevel.EXPLORING
+
+
+def test_apply_sdg_status_is_frozen_once_submitted(client, programme, genk_contact):
+    client.force_login(genk_contact.user)
+    client.post(apply_url(programme), form_data(submit_candidacy="1"))
+    assert Candidacy.objects.get(programme=programme).sdg_status == SdgStatusLevel.NOT_STARTED
+    _answer_policy_track(genk_contact, points=3)
+    client.post(apply_url(programme), form_data(motivation=MOTIVATION + " Aangevuld.", save="1"))
+    candidacy = Candidacy.objects.get(programme=programme)
+    assert candidacy.motivation.endswith("Aangevuld.")
+    assert candidacy.sdg_status == SdgStatusLevel.NOT_STARTED
