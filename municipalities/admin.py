@@ -1,6 +1,47 @@
-from django.contrib import admin
+import rules
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ImportMixin
 
-from .models import Arrondissement, Municipality, MunicipalityContact, Province, SDGGoal, SDGTarget
+from selection.services.intake import ImportErrors
+
+from .models import (
+    Arrondissement,
+    AssessmentOption,
+    AssessmentQuestion,
+    ContactInvitation,
+    Municipality,
+    MunicipalityContact,
+    MunicipalityStatus,
+    Province,
+    SDGGoal,
+    SDGTarget,
+    Snapshot,
+    StatusDocument,
+    StatusVersion,
+)
+from .resources import (
+    IMPORT_FORMATS,
+    ContactInvitationResource,
+    InvitationConfirmImportForm,
+    InvitationImportForm,
+    InvitationImportStorage,
+)
+from .services.invitations import (
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+    invitation_send,
+    invitation_validate,
+)
 
 
 class ReadOnlyReferenceAdmin(admin.ModelAdmin):
@@ -75,3 +116,345 @@ class MunicipalityContactAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name", "municipality__name"]
     autocomplete_fields = ["user", "municipality"]
     fieldsets = ((None, {"fields": ["user", "municipality", "job_title", "phone"]}),)
+
+
+# --- The self-assessment's questions: staff edit them here. --------------------------------
+
+
+class AssessmentOptionInline(admin.TabularInline):
+    model = AssessmentOption
+    fields = ["order", "text_nl", "text_en", "points"]
+    extra = 0
+
+
+@admin.register(AssessmentQuestion)
+class AssessmentQuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "track", "order", "active", "option_count"]
+    list_display_links = ["text"]
+    list_filter = ["track", "active"]
+    search_fields = ["text_nl", "text_en", "help_nl", "help_en"]
+    fieldsets = [
+        (None, {"fields": ["track", "order", "active"]}),
+        (_("Dutch"), {"fields": ["text_nl", "help_nl"]}),
+        (_("English"), {"fields": ["text_en", "help_en"]}),
+    ]
+    inlines = [AssessmentOptionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_option_count=Count("options"))
+
+    @admin.display(description=_("answer options"), ordering="_option_count")
+    def option_count(self, obj):
+        return obj._option_count
+
+
+# --- The SDG status: written only by the portal's services (history, conflicts), so the
+# admin shows it and changes nothing. ----------------------------------------------------------
+
+
+@admin.register(StatusVersion)
+class StatusVersionAdmin(ReadOnlyReferenceAdmin):
+    list_display = ["municipality", "number", "part", "author", "created_at", "overall_level"]
+    list_filter = ["part", "overall_level", "municipality__province"]
+    list_select_related = ["municipality", "author"]
+    search_fields = ["municipality__name", "municipality__nis_code"]
+    date_hierarchy = "created_at"
+    fields = [
+        "municipality",
+        "number",
+        "created_at",
+        "author",
+        "part",
+        "restored_from",
+        "awareness_score",
+        "support_score",
+        "policy_score",
+        "overall_score",
+        "overall_level",
+        "document",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(MunicipalityStatus)
+class MunicipalityStatusAdmin(ReadOnlyReferenceAdmin):
+    list_display = ["municipality", "version", "saved_at", "overall_level"]
+    list_filter = ["current__overall_level", "municipality__province"]
+    list_select_related = ["municipality", "current"]
+    search_fields = ["municipality__name", "municipality__nis_code"]
+    fields = ["municipality", "current"]
+    readonly_fields = fields
+
+    @admin.display(description=_("version"), ordering="current__number")
+    def version(self, obj):
+        return obj.current.number
+
+    @admin.display(description=_("saved at"), ordering="current__created_at")
+    def saved_at(self, obj):
+        return obj.current.created_at
+
+    @admin.display(description=_("overall level"), ordering="current__overall_level")
+    def overall_level(self, obj):
+        return obj.current.get_overall_level_display()
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyReferenceAdmin):
+    """Snapshots are taken on the portal's snapshots page (and by the half-yearly job)."""
+
+    list_display = ["label", "taken_at", "taken_by", "key", "entry_count"]
+    list_select_related = ["taken_by"]
+    search_fields = ["label", "key"]
+    date_hierarchy = "taken_at"
+    fields = ["label", "taken_at", "taken_by", "key", "entry_count"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_entry_count=Count("entries"))
+
+    @admin.display(description=_("municipalities"), ordering="_entry_count")
+    def entry_count(self, obj):
+        return obj._entry_count
+
+
+@admin.register(StatusDocument)
+class StatusDocumentAdmin(ReadOnlyReferenceAdmin):
+    list_display = ["name", "municipality", "extension", "size", "uploaded_at", "uploaded_by"]
+    list_filter = ["extension", "municipality__province"]
+    list_select_related = ["municipality", "uploaded_by"]
+    search_fields = ["name", "municipality__name", "municipality__nis_code"]
+    date_hierarchy = "uploaded_at"
+    # The file opens through the portal, which checks who may see it; no storage URL here.
+    fields = ["name", "municipality", "extension", "size", "uploaded_at", "uploaded_by", "link"]
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def link(self, obj):
+        url = reverse("portal:document", args=[obj.municipality_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.name)
+
+
+# --- Invitations: one at a time (the add form) or in bulk (import); both through the
+# service, which stores only the token's hash. --------------------------------------------------
+
+
+class ContactInvitationAddForm(forms.ModelForm):
+    class Meta:
+        model = ContactInvitation
+        fields = ["municipality", "email", "first_name", "last_name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        municipality, email = cleaned.get("municipality"), cleaned.get("email")
+        if municipality is not None and email:
+            try:
+                cleaned["email"] = invitation_validate(municipality=municipality, email=email)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class InvitationStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("open")), ("expired", _("expired")), ("accepted", _("accepted"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "open":
+            return queryset.filter(accepted_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(accepted_at__isnull=True, expires_at__lte=now)
+        if self.value() == "accepted":
+            return queryset.filter(accepted_at__isnull=False)
+        return queryset
+
+
+@admin.register(ContactInvitation)
+class ContactInvitationAdmin(ImportMixin, admin.ModelAdmin):
+    """Invitations are created (and resent, revoked) only through the invitation service;
+    the admin never saves the model itself and never shows a token."""
+
+    form = ContactInvitationAddForm
+    list_display = [
+        "email",
+        "municipality",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "state",
+        "accepted_at",
+    ]
+    list_filter = [InvitationStateFilter, "municipality__province", "created_at"]
+    list_select_related = ["municipality", "created_by"]
+    search_fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "municipality__name",
+        "municipality__nis_code",
+    ]
+    autocomplete_fields = ["municipality"]
+    date_hierarchy = "created_at"
+    actions = ["resend_invitations", "revoke_invitations"]
+
+    resource_classes = [ContactInvitationResource]
+    import_form_class = InvitationImportForm
+    confirm_form_class = InvitationConfirmImportForm
+    tmp_storage_class = InvitationImportStorage
+    import_template_name = "admin/municipalities/contactinvitation/import.html"
+
+    ADD_FIELDS = ["municipality", "email", "first_name", "last_name"]
+    VIEW_FIELDS = [
+        "municipality",
+        "email",
+        "first_name",
+        "last_name",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "state",
+        "accepted_at",
+        "user",
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and rules.has_perm(
+            "municipalities.invite_contact", request.user
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # An invitation is the record of who invited whom; revoke it instead.
+        return False
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request)
+
+    def get_fields(self, request, obj=None):
+        return self.ADD_FIELDS if obj is None else self.VIEW_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.VIEW_FIELDS
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.accepted_at is not None:
+            return _("accepted")
+        if obj.expires_at <= timezone.now():
+            return _("expired")
+        return _("open")
+
+    def save_model(self, request, obj, form, change):
+        invitation, token = invitation_create(
+            municipality=form.cleaned_data["municipality"],
+            email=form.cleaned_data["email"],
+            first_name=form.cleaned_data.get("first_name", ""),
+            last_name=form.cleaned_data.get("last_name", ""),
+            actor=request.user,
+        )
+        invitation_send(invitation=invitation, token=token, request_or_base_url=request)
+        # The admin logs and redirects with this object: make it the saved one.
+        obj.pk = invitation.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def _latest_per_email(self, queryset):
+        latest: dict[str, ContactInvitation] = {}
+        for invitation in queryset.select_related("municipality").order_by("created_at", "pk"):
+            latest[invitation.email] = invitation
+        return list(latest.values())
+
+    @admin.action(
+        description=_("Send a new invitation (a new link; the old one stops working)"),
+        permissions=["add"],
+    )
+    def resend_invitations(self, request, queryset):
+        sent = 0
+        for invitation in self._latest_per_email(queryset):
+            try:
+                new, token = invitation_resend(invitation=invitation, actor=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    f"{invitation.email}: {' '.join(error.messages)}",
+                    level=messages.WARNING,
+                )
+                continue
+            invitation_send(invitation=new, token=token, request_or_base_url=request)
+            sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)
+                % {"count": sent},
+            )
+
+    @admin.action(description=_("Revoke: the link stops working"), permissions=["add"])
+    def revoke_invitations(self, request, queryset):
+        revoked = sum(
+            invitation_revoke(invitation=invitation, actor=request.user) for invitation in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation revoked.", "%(count)d invitations revoked.", revoked)
+            % {"count": revoked},
+        )
+
+    # --- The import (see municipalities/resources.py) ----------------------------------------
+
+    def get_import_formats(self):
+        return IMPORT_FORMATS
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {"request": request}
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        stored = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
+        if stored and not context.get("confirm_form"):
+            # Not confirmable (it has problems): nothing will ask for the stored file again.
+            InvitationImportStorage(name=stored).remove()
+        return response
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportErrors):
+            for _row, message in e.errors:
+                form.add_error("import_file", message)
+        else:
+            form.add_error(
+                "import_file",
+                _("The file cannot be read. Save it as CSV (UTF-8) or as an Excel workbook."),
+            )
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        # A row that became invalid since the preview (someone accepted, an address became a
+        # contact elsewhere) must undo the whole import, not just skip that row.
+        kwargs["rollback_on_validation_errors"] = True
+        return super().process_dataset(dataset, form, request, **kwargs)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            self.message_user(
+                request,
+                _(
+                    "Nothing was imported: the file has problems now that it did not have "
+                    "at the preview. Upload it again to see them."
+                ),
+                level=messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:municipalities_contactinvitation_import"))
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        count = len(result.valid_rows())
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", count)
+            % {"count": count},
+        )

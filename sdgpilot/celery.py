@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sdgpilot.settings")
 
@@ -27,4 +28,10 @@ def _create_broker_folders(sender, **kwargs):
 # read their work from the database.
 app.conf.beat_schedule = {
     "record-beat-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": 60.0},
+    # The automatic snapshots of every municipality's status, at 01:00 on 1 January and
+    # 1 July in CELERY_TIMEZONE (Europe/Brussels).
+    "take-half-yearly-snapshot": {
+        "task": "municipalities.tasks.take_half_yearly_snapshot",
+        "schedule": crontab(minute=0, hour=1, day_of_month=1, month_of_year="1,7"),
+    },
 }

@@ -1,11 +1,13 @@
 """Shared fixtures: reference data once per test database, and one user per role."""
 
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 
-from municipalities.models import Municipality
+from municipalities.models import AssessmentQuestion, Municipality
 from municipalities.services import reference_data_load
 from tests.factories import (
     BoardMemberFactory,
@@ -45,9 +47,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def reference_data(db):
-    """Reference data; transactional tests flush it, so it is reloaded when missing."""
+    """Reference data; transactional tests flush it, so it is reloaded when missing, with
+    the self-assessment questions that migration 0003 installs."""
     if not Municipality.objects.exists():
         reference_data_load()
+    if not AssessmentQuestion.objects.exists():
+        import_module("municipalities.migrations.0003_assessment_questions").add_questions(
+            django_apps, None
+        )
 
 
 @pytest.fixture

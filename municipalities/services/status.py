@@ -16,6 +16,7 @@ import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..enums import StatusPart
 from ..models import (
@@ -26,6 +27,7 @@ from ..models import (
     StatusVersion,
 )
 from ..status import (
+    MAX_ACTIONS,
     Catalogue,
     Path,
     changed_paths,
@@ -194,6 +196,11 @@ def status_update(
     if conflicts:
         raise StatusConflict(conflicts, status.current)
     document = with_parts(current, edited)
+    actions = len(document.get("actions", {}))
+    if actions > MAX_ACTIONS and actions > len(current.get("actions", {})):
+        raise ValidationError(
+            _("At most %(n)s awareness actions can be kept.") % {"n": MAX_ACTIONS}
+        )
     if not changed_paths(current, document):
         return None
     return _append(

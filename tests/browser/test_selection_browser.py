@@ -87,7 +87,7 @@ def test_browser_board_member_declares_and_scores_on_a_phone(demo, phone, live_s
 
     # A shows as conflicted; its dossier no longer opens.
     assert page.url == live_server.url + "/board/"
-    assert f"Je belangenconflict voor {a_name} is genoteerd." in page.locator(".alert").inner_text()
+    assert f"Uw belangenconflict voor {a_name} is genoteerd." in page.locator(".alert").inner_text()
     assert progress_label(page) == "0 / 49 beoordeeld"
     a_link = page.locator(f"a.board-candidacy[href='/board/candidacies/{a_pk}/declare/']")
     assert a_link.get_attribute("data-status") == "conflicted"

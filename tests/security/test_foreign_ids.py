@@ -116,6 +116,13 @@ def test_no_url_carries_a_programme_with_an_object_of_it():
         ids = re.findall(r"<(?:\w+:)?(\w+)>", route)
         if route.startswith("admin/") or ids == ["uidb64", "token"]:
             continue
+        if ids[:1] == ["nis_code"] and route.startswith("municipalities/"):
+            # A municipality's own pages name a part of its status (a track, a goal, an
+            # action, a document, a version) within it: read only through the municipality,
+            # so another's document or action under one's own URL is a 404
+            # (tests/portal/test_portal_contact.py).
+            assert len(ids) <= 2, route
+            continue
         assert len(ids) <= 1, route
 
 

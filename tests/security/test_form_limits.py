@@ -205,6 +205,43 @@ def test_every_text_field_of_every_form_has_a_limit(dossier):
     )
 
     forms += [EmailAuthenticationForm(), CrispyPasswordResetForm(), CrispySetPasswordForm(None)]
+    from municipalities.models import ContactInvitation, Snapshot
+    from municipalities.resources import (
+        IMPORT_FORMATS,
+        ContactInvitationResource,
+        InvitationConfirmImportForm,
+        InvitationImportForm,
+    )
+    from portal.forms import (
+        ActionForm,
+        AssessmentForm,
+        DeleteActionForm,
+        GoalForm,
+        MilestonesForm,
+        RestoreForm,
+    )
+    from portal.forms_invitations import InvitationAcceptForm
+    from portal.forms_overview import StatusFilterForm
+    from portal.forms_progress import CompareForm, MapFilterForm, SnapshotForm
+
+    forms += [
+        AssessmentForm(track="awareness", questions=[]),
+        GoalForm(targets=[]),
+        MilestonesForm(documents={}, nis_code="44021"),
+        ActionForm(),
+        DeleteActionForm(),
+        RestoreForm(),
+        InvitationAcceptForm(invitation=ContactInvitation(email="a@b.be")),
+        InvitationImportForm(IMPORT_FORMATS, [ContactInvitationResource]),
+        InvitationConfirmImportForm(),
+        StatusFilterForm(),
+        MapFilterForm(),
+        SnapshotForm(),
+        CompareForm(snapshots=Snapshot.objects.none()),
+    ]
+    from municipalities.admin import ContactInvitationAddForm
+
+    forms.append(ContactInvitationAddForm())
     from django import forms as django_forms
 
     for form in forms:

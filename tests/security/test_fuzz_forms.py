@@ -32,6 +32,7 @@ from benchmarks.crafted_import import (
     zip_bomb,
 )
 from municipalities.enums import SdgStatusLevel
+from municipalities.services.invitations import invitation_create
 from selection.enums import (
     AggregationMethod,
     ConflictType,
@@ -195,6 +196,9 @@ def world(reference_data):
 
     applications = ProgrammeFactory(phase=ProgrammePhase.APPLICATIONS)
     contact = MunicipalityContactFactory(municipality=municipality("44021"), user__password=None)
+    _invitation, invitation_token = invitation_create(
+        municipality=municipality("23027"), email="invitee@example.org", actor=staff
+    )
 
     return World(
         staff=staff,
@@ -206,6 +210,7 @@ def world(reference_data):
         conflict=conflict,
         applications=applications,
         contact=contact.user,
+        invitation_token=invitation_token,
     )
 
 
@@ -259,6 +264,64 @@ def _decision_fields(w):
         fields[f"vote_{member.pk}"] = Vote.values
     return fields
 
+
+def _gent_status(w) -> int:
+    """Gent's status with one awareness action (key "a1"), made on first use: version 1."""
+    from municipalities.enums import StatusPart
+    from municipalities.models import MunicipalityStatus
+    from municipalities.services.status import status_update
+
+    if not MunicipalityStatus.objects.filter(municipality_id="44021").exists():
+        status_update(
+            municipality=municipality("44021"),
+            actor=w["contact"],
+            base_version=0,
+            values={("actions", "a1"): {"title": "SDG-week", "audiences": ["citizens"]}},
+            kind=StatusPart.ACTIONS,
+        )
+    return 1
+
+
+def _assessment_fields(w):
+    from municipalities.models import AssessmentOption
+
+    fields = {"base_version": ["0", "1", "2"]}
+    for option in AssessmentOption.objects.filter(question__track="awareness"):
+        fields.setdefault(f"q_{option.question_id}", []).append(str(option.pk))
+    return fields
+
+
+def _milestone_fields(w):
+    from municipalities.enums import MilestoneKind
+
+    fields = {"base_version": ["0", "1"]}
+    for kind in MilestoneKind.values[:2]:
+        fields[f"{kind}-achieved"] = ["yes", "no", ""]
+        fields[f"{kind}-date"] = ["2019-12-17", "1999-01-01"]
+        fields[f"{kind}-link"] = ["https://gent.be/plan", "javascript:alert(1)"]
+        fields[f"{kind}-document"] = ["1", "0"]
+        fields[f"{kind}-remove_document"] = ["on"]
+        fields[f"{kind}-upload"] = ["not a file"]
+    return fields
+
+
+ACTION_FIELDS = {
+    "base_version": ["0", "1", "2"],
+    "title": ["SDG-week"],
+    "date": ["2018-03-22", "2101-01-01"],
+    "audiences": ["citizens", "politicians", "aliens"],
+    "reach": ["80", "10000001"],
+}
+
+
+INVITATION_FIELDS = {
+    "first_name": ["Jan"],
+    "last_name": ["Peeters"],
+    "password1": [PASSWORD, "12345678"],
+    "password2": [PASSWORD, "x"],
+    "email": ["invitee@example.org", "staff@example.org"],
+    "accept": [""],
+}
 
 ENDPOINTS = {
     "login": lambda w: (
@@ -342,6 +405,59 @@ ENDPOINTS = {
         reverse("selection:decision_discard", args=[w["decision"].pk]),
         {},
     ),
+    "portal_assessment": lambda w: (
+        w["contact"],
+        reverse("portal:assessment", args=["44021", "awareness"]),
+        _assessment_fields(w),
+    ),
+    "portal_goal": lambda w: (
+        w["contact"],
+        reverse("portal:goal", args=["44021", 7]),
+        {
+            "base_version": ["0", "1", "2"],
+            "today": ["none", "some", "strong"],
+            "ambition": ["none", "some", "strong"],
+            "targets": ["7.1", "7.2", "7.a", "8.1"],
+            "note": ["Zonnepanelen."],
+            "links": ["https://gent.be/energie", "https://a.be\nhttps://b.be", "javascript:x"],
+        },
+    ),
+    "portal_milestones": lambda w: (
+        w["contact"],
+        reverse("portal:milestones", args=["44021"]),
+        _milestone_fields(w),
+    ),
+    "portal_actions": lambda w: (
+        w["contact"],
+        reverse("portal:actions", args=["44021"]),
+        ACTION_FIELDS,
+    ),
+    "portal_action": lambda w: (
+        w["contact"],
+        reverse("portal:action", args=["44021", "a1" if _gent_status(w) else ""]),
+        {**ACTION_FIELDS, "delete": [""]},
+    ),
+    "portal_restore": lambda w: (
+        w["staff"],
+        reverse("portal:restore", args=["44021", _gent_status(w)]),
+        {"base_version": ["0", "1", "2"]},
+    ),
+    "snapshot_take": lambda w: (
+        w["staff"],
+        reverse("portal:snapshots"),
+        {"label": ["Raad van bestuur 12 maart 2018", "x" * 120]},
+    ),
+    # The first valid example spends the token; the later ones meet the "no longer valid" page.
+    "invitation_accept": lambda w: (
+        None,
+        reverse("portal:invitation_accept", args=[w["invitation_token"]]),
+        INVITATION_FIELDS,
+    ),
+    "invitation_accept_unknown_token": lambda w: (
+        None,
+        reverse("portal:invitation_accept", args=["not-a-token"]),
+        INVITATION_FIELDS,
+    ),
 }
 
 
@@ -389,6 +505,8 @@ def test_fuzz_covers_every_post_endpoint():
         "selection:run_rerun", "selection:run_withdraw", "selection:decision_create",
         "selection:decision_confirm", "selection:decision_discard",
         "password_reset_confirm",
+        "portal:assessment", "portal:goal", "portal:milestones", "portal:actions",
+        "portal:action", "portal:restore", "portal:snapshots", "portal:invitation_accept",
     }  # fmt: skip
     # Pages that show something and take no POST (a POST is refused or ignored).
     read_only = {
@@ -397,7 +515,9 @@ def test_fuzz_covers_every_post_endpoint():
         "selection:ranking", "selection:ranking_csv", "selection:ranking_xlsx",
         "selection:agreement", "selection:progress", "selection:run_detail",
         "selection:decision_detail", "selection:decision_record", "selection:my_candidacy",
-        "portal:home",
+        "portal:home", "portal:goals", "portal:document", "portal:history",
+        "portal:heatmap", "portal:export_csv", "portal:export_xlsx", "portal:map",
+        "portal:compare",
     }  # fmt: skip
     assert set(names(get_resolver())) - covered - read_only == set()
 

@@ -101,7 +101,7 @@ def test_agreement_low_alpha_asks_to_discuss_the_rubric(staff_user, programme):
     with translation.override("en"):
         assert "discuss it before relying on the scores" in agreement.hint
     with translation.override("nl"):
-        assert "bespreek hem voor je op de scores vertrouwt" in str(agreement.hint)
+        assert "bespreek hem voordat u op de scores vertrouwt" in str(agreement.hint)
 
 
 @pytest.mark.parametrize(
