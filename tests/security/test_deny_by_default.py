@@ -19,6 +19,8 @@ ALLOWED = {
     "i18n/setlang/",
     "admin/login/",
     "admin/logout/",
+    # A contact's invitation link: the token is the key (municipalities.services.invitations).
+    "invitation/<str:token>/",
 }
 
 
