@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,10 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
+    # The language of the mails the person receives (the site follows the browser's choice).
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="nl"
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -28,6 +28,9 @@ class Health:
     database: str
     broker: str
     beat_heartbeat_age_s: float | None
+    # Seconds since the oldest meeting mail that is due but not sent became due (None:
+    # nothing waiting). Informational: a backlog does not make the check fail.
+    oldest_due_delivery_age_s: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -63,10 +66,20 @@ def beat_heartbeat_age(now: datetime | None = None) -> float | None:
     return round(((now or timezone.now()) - beat.beat_at).total_seconds(), 1)
 
 
+def oldest_due_delivery_age(now: datetime | None = None) -> float | None:
+    from meetings.reminders import oldest_due_unsent_age
+
+    try:
+        return oldest_due_unsent_age(now)
+    except DatabaseError:
+        return None
+
+
 def health_check() -> Health:
     database = check_database()
     return Health(
         database=database,
         broker=check_broker(),
         beat_heartbeat_age_s=beat_heartbeat_age() if database == "ok" else None,
+        oldest_due_delivery_age_s=oldest_due_delivery_age() if database == "ok" else None,
     )

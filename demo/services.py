@@ -31,9 +31,8 @@ from django.db import transaction
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
+from demo.meetings import seed_meetings, seed_upcoming_board_meeting
 from demo.status import seed_status_history
-from meetings.enums import MeetingKind
-from meetings.models import Meeting
 from municipalities.enums import SdgStatusLevel
 from municipalities.models import Municipality, MunicipalityContact
 from municipalities.services import known_pilots
@@ -447,20 +446,7 @@ def demo_seed(*, password: str) -> DemoSummary:
     _score_decided(rng, decided, members)
     _decide(decided, members, staff)
     seed_status_history(rng=rng, programme=decided, contacts=contacts, staff=staff)
-    meeting = Meeting(
-        programme=decided,
-        kind=MeetingKind.PILOT_MEETING,
-        title="Eerste bijeenkomst pilootgroep",
-        starts_at=datetime(2017, 5, 16, 10, 0, tzinfo=BRUSSELS),
-        ends_at=datetime(2017, 5, 16, 16, 0, tzinfo=BRUSSELS),
-        location="VVSG, Brussel",
-        description=(
-            "Kennismaking van de 20 pilootgemeenten en inventaris van hun verwachtingen "
-            "over draagvlak en beleid."
-        ),
-    )
-    meeting._history_user = staff
-    meeting.save()
+    seed_meetings(programme=decided, staff=staff, contacts=contacts)
 
     current = _programme(
         staff,
@@ -484,6 +470,7 @@ def demo_seed(*, password: str) -> DemoSummary:
     programme_seed_criteria(programme=current)
     current = programme_set_phase(programme=current, phase=ProgrammePhase.SCORING, actor=staff)
     _score_current(rng, current, members)
+    seed_upcoming_board_meeting(programme=current, staff=staff)
 
     decided.refresh_from_db()
     return DemoSummary(

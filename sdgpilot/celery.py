@@ -34,4 +34,9 @@ app.conf.beat_schedule = {
         "task": "municipalities.tasks.take_half_yearly_snapshot",
         "schedule": crontab(minute=0, hour=1, day_of_month=1, month_of_year="1,7"),
     },
+    # Reminders and meeting notices: claim the due deliveries every minute (one send task
+    # each), and every five minutes queue again what the broker lost or a dead worker left
+    # in "sending", and mark what passed its deadline as missed (meetings/reminders.py).
+    "dispatch-due-reminders": {"task": "meetings.tasks.dispatch_reminders", "schedule": 60.0},
+    "sweep-reminders": {"task": "meetings.tasks.sweep_reminders", "schedule": 300.0},
 }

@@ -18,5 +18,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("portal.urls")),
+    path("", include("meetings.urls")),
     path("", include("selection.urls")),
 ]

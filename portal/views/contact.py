@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from meetings.selectors_people import municipality_upcoming_meetings
 from municipalities.enums import Audience, Contribution, SdgStatusLevel, StatusPart, Track
 from municipalities.presentation import author_name, conflict_texts, history_entries
 from municipalities.selectors import (
@@ -154,6 +155,9 @@ def home(request, nis_code: str):
         overall=SdgStatusLevel(view.version.overall_level).label if view.version else None,
         updated_by=author_name(view.version.author) if view.version else None,
         tracks=Track.choices,
+        upcoming_meetings=municipality_upcoming_meetings(
+            user=request.user, municipality=municipality
+        ),
     )
 
 

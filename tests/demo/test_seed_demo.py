@@ -112,7 +112,7 @@ def test_demo_has_a_contact_per_candidate_and_shared_password(decided, current):
 
 
 def test_demo_first_pilot_meeting_on_16_may_2017(decided):
-    meeting = Meeting.objects.get()
+    meeting = Meeting.objects.get(title="Eerste bijeenkomst pilootgroep")
     assert meeting.programme == decided
     assert meeting.kind == MeetingKind.PILOT_MEETING
     assert meeting.starts_at.isoformat() == "2017-05-16T08:00:00+00:00"

@@ -21,6 +21,11 @@ ALLOWED = {
     "admin/logout/",
     # A contact's invitation link: the token is the key (municipalities.services.invitations).
     "invitation/<str:token>/",
+    # Links in meeting mails and the calendar feed: a signed or secret token is the key, a
+    # wrong one answers 404 (meetings.views_people).
+    "meetings/answer/<str:token>/",
+    "meetings/reminders/<str:token>/",
+    "meetings/calendar/<str:token>.ics",
 }
 
 

@@ -242,6 +242,46 @@ def test_every_text_field_of_every_form_has_a_limit(dossier):
     from municipalities.admin import ContactInvitationAddForm
 
     forms.append(ContactInvitationAddForm())
+    from meetings.admin import (
+        ExpectationAdminForm,
+        ExpectationReviewForm,
+        MeetingAdminForm,
+        ReminderRuleAdminForm,
+    )
+    from meetings.forms import (
+        AttendanceForm,
+        CancelForm,
+        DocumentForm,
+        ExpectationForm,
+        MeetingFilterForm,
+        MeetingForm,
+        ReportForm,
+    )
+    from meetings.forms import ReviewForm as MeetingReviewForm
+    from meetings.forms_people import CalendarFeedForm, InvitationAnswerForm, ReminderOptOutForm
+    from meetings.models import Expectation
+    from meetings.views_reminders import DispatchSwitchForm, PreviewForm
+    from municipalities.models import Municipality
+
+    forms += [
+        MeetingForm(),
+        MeetingFilterForm(),
+        CancelForm(),
+        ReportForm(),
+        DocumentForm(),
+        AttendanceForm(invitations=[]),
+        ExpectationForm(municipalities=Municipality.objects.none()),
+        MeetingReviewForm(rows=[(Expectation(pk=1), None)]),
+        MeetingAdminForm(),
+        ReminderRuleAdminForm(),
+        ExpectationAdminForm(),
+        ExpectationReviewForm(),
+        InvitationAnswerForm(),
+        CalendarFeedForm(),
+        ReminderOptOutForm(),
+        DispatchSwitchForm(),
+        PreviewForm(),
+    ]
     from django import forms as django_forms
 
     for form in forms:

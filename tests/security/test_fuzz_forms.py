@@ -31,6 +31,7 @@ from benchmarks.crafted_import import (
     wide_row,
     zip_bomb,
 )
+from meetings.links import answer_url, opt_out_url
 from municipalities.enums import SdgStatusLevel
 from municipalities.services.invitations import invitation_create
 from selection.enums import (
@@ -314,6 +315,56 @@ ACTION_FIELDS = {
 }
 
 
+def _meeting(w, *, past=False):
+    """A published pilot meeting with Gent's contact invited, made on first use."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from meetings.enums import MeetingStatus
+    from meetings.models import Invitation, Meeting
+
+    title = "Fuzz past" if past else "Fuzz"
+    meeting = Meeting.objects.filter(title=title).first()
+    if meeting is None:
+        start = timezone.now() + timedelta(days=-1 if past else 30)
+        meeting = Meeting.objects.create(
+            programme=w["scoring"],
+            kind="pilot_meeting",
+            title=title,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            location="Brussel",
+            status=MeetingStatus.PUBLISHED,
+            published_at=timezone.now(),
+        )
+        Invitation.objects.create(meeting=meeting, user=w["contact"], municipality_id="44021")
+    return meeting
+
+
+def _meeting_invitation(w):
+    return _meeting(w).invitations.get(user=w["contact"])
+
+
+def _meeting_fields(w):
+    from meetings.enums import ContactScope, MeetingAudience, MeetingKind
+
+    return {
+        "kind": MeetingKind.values,
+        "title": ["Bijeenkomst pilootgroep"],
+        "programme": [str(w["scoring"].pk)],
+        "starts_at": ["2030-07-01T10:00", "2030-03-31T02:30", "9999-12-31T23:59"],
+        "ends_at": ["2030-07-01T12:00", "2030-07-01T09:00"],
+        "location": ["Brussel", ""],
+        "online_link": ["https://meet.example.org/x", "javascript:alert(1)"],
+        "description": ["Kennismaking."],
+        "audience": MeetingAudience.values,
+        "contact_scope": ContactScope.values,
+        "chosen_municipalities": ["44021", "23027", "4402\x00"],
+        "chosen_people": [str(w["contact"].pk)],
+    }
+
+
 INVITATION_FIELDS = {
     "first_name": ["Jan"],
     "last_name": ["Peeters"],
@@ -453,6 +504,92 @@ ENDPOINTS = {
         reverse("portal:invitation_accept", args=[w["invitation_token"]]),
         INVITATION_FIELDS,
     ),
+    "meeting_create": lambda w: (w["staff"], reverse("meetings:create"), _meeting_fields(w)),
+    "meeting_edit": lambda w: (
+        w["staff"],
+        reverse("meetings:edit", args=[_meeting(w).pk]),
+        _meeting_fields(w),
+    ),
+    "meeting_publish": lambda w: (
+        w["staff"],
+        reverse("meetings:publish", args=[_meeting(w).pk]),
+        {},
+    ),
+    "meeting_cancel": lambda w: (
+        w["staff"],
+        reverse("meetings:cancel", args=[_meeting(w).pk]),
+        {"reason": ["Te weinig animo."]},
+    ),
+    "meeting_next_year": lambda w: (
+        w["staff"],
+        reverse("meetings:next_year", args=[_meeting(w).pk]),
+        {},
+    ),
+    "meeting_report": lambda w: (
+        w["staff"],
+        reverse("meetings:report", args=[_meeting(w).pk]),
+        {"minutes": ["Verslag."], "outcome": ["Goed."]},
+    ),
+    "meeting_document_add": lambda w: (
+        w["staff"],
+        reverse("meetings:document_add", args=[_meeting(w).pk]),
+        {"file": ["not a file"]},
+    ),
+    "meeting_attendance": lambda w: (
+        w["staff"],
+        reverse("meetings:attendance", args=[_meeting(w, past=True).pk]),
+        {
+            "attended": [str(i.pk) for i in _meeting(w, past=True).invitations.all()]
+            + ["99999999999999999999"]
+        },
+    ),
+    "meeting_expectations": lambda w: (
+        w["staff"],
+        reverse("meetings:expectations", args=[_meeting(w, past=True).pk]),
+        {
+            "municipality": ["44021", "23027", ""],
+            "category": ["support", "policy"],
+            "text": ["Draagvlak."],
+            "audiences": ["citizens", "politicians", "aliens"],
+            "record": [""],
+        },
+    ),
+    "meeting_expectations_review": lambda w: (
+        w["staff"],
+        reverse("meetings:expectations", args=[_meeting(w, past=True).pk]),
+        {"review": ["1"], "fulfilment_1": ["met", "partly", "not_met"], "note_1": ["Deels."]},
+    ),
+    "reminders_pause_switch": lambda w: (
+        w["staff"],
+        reverse("meetings:reminders"),
+        {"action": ["pause", "resume", "toggle"]},
+    ),
+    "meeting_answer": lambda w: (
+        w["contact"],
+        reverse("meetings:answer", args=[_meeting_invitation(w).pk]),
+        {"answer": ["yes", "no", "maybe", "pending"]},
+    ),
+    "meeting_answer_link": lambda w: (None, answer_url(_meeting_invitation(w), "yes"), {}),
+    "meeting_answer_link_unknown_token": lambda w: (
+        None,
+        reverse("meetings:answer_link", args=["not-a-token"]),
+        {},
+    ),
+    "calendar_feed": lambda w: (
+        w["contact"],
+        reverse("meetings:calendar"),
+        {"action": ["create", "reset"]},
+    ),
+    "reminder_opt_out": lambda w: (
+        None,
+        opt_out_url(w["contact"]),
+        {"action": ["opt_out", "opt_in"]},
+    ),
+    "reminder_opt_out_unknown_token": lambda w: (
+        None,
+        reverse("meetings:opt_out", args=["not-a-token"]),
+        {"action": ["opt_out"]},
+    ),
     "invitation_accept_unknown_token": lambda w: (
         None,
         reverse("portal:invitation_accept", args=["not-a-token"]),
@@ -507,6 +644,10 @@ def test_fuzz_covers_every_post_endpoint():
         "password_reset_confirm",
         "portal:assessment", "portal:goal", "portal:milestones", "portal:actions",
         "portal:action", "portal:restore", "portal:snapshots", "portal:invitation_accept",
+        "meetings:create", "meetings:edit", "meetings:publish", "meetings:cancel",
+        "meetings:next_year", "meetings:report", "meetings:document_add", "meetings:attendance",
+        "meetings:expectations", "meetings:answer", "meetings:answer_link", "meetings:calendar",
+        "meetings:opt_out", "meetings:reminders",
     }  # fmt: skip
     # Pages that show something and take no POST (a POST is refused or ignored).
     read_only = {
@@ -517,7 +658,8 @@ def test_fuzz_covers_every_post_endpoint():
         "selection:decision_detail", "selection:decision_record", "selection:my_candidacy",
         "portal:home", "portal:goals", "portal:document", "portal:history",
         "portal:heatmap", "portal:export_csv", "portal:export_xlsx", "portal:map",
-        "portal:compare",
+        "portal:compare", "meetings:list", "meetings:detail", "meetings:document",
+        "meetings:my_meetings", "meetings:my_document", "meetings:calendar_feed",
     }  # fmt: skip
     assert set(names(get_resolver())) - covered - read_only == set()
 

@@ -10,7 +10,7 @@ so an id tells nothing about what exists. A refused request never writes.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -18,7 +18,10 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from meetings.enums import MeetingKind, MeetingStatus
+from meetings.models import Invitation, Meeting, MeetingDocument
 from municipalities.enums import StatusPart
 from municipalities.models import (
     Arrondissement,
@@ -80,6 +83,9 @@ class World:
     decision: object
     action_key: str  # an awareness action in A's status
     document: object  # a file A's contact attached to a milestone
+    meeting: object  # a published meeting of the scoring programme, A's contact invited
+    invitation_a: object
+    meeting_document: object
     users: dict
 
 
@@ -141,7 +147,31 @@ def build_world() -> World:
         },
         kind=StatusPart.ACTIONS,
     )
+    start = timezone.now() + timedelta(days=10)
+    meeting = Meeting.objects.create(
+        programme=scoring,
+        kind=MeetingKind.PILOT_MEETING,
+        title="Bijeenkomst",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        location="Brussel",
+        status=MeetingStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    invitation_a = Invitation.objects.create(
+        meeting=meeting, user=users["contact_a"], municipality_id=GENT
+    )
+    meeting_document = MeetingDocument.objects.create(
+        meeting=meeting,
+        name="agenda.pdf",
+        extension="pdf",
+        size=15,
+        file=SimpleUploadedFile("agenda.pdf", b"%PDF-1.4 agenda"),
+    )
     return World(
+        meeting=meeting,
+        invitation_a=invitation_a,
+        meeting_document=meeting_document,
         action_key=action_key,
         document=document,
         scoring=scoring,
@@ -223,6 +253,14 @@ def gent(w):
     return {"nis_code": GENT}
 
 
+def meeting(w):
+    return {"pk": w.meeting.pk}
+
+
+def bad_token(w):
+    return {"token": "not-a-token"}
+
+
 # Each answer tuple is in ROLES order:
 # (anonymous, contact_a, contact_b, member, conflicted, inactive, staff, superuser).
 OPEN = (200,) * 8
@@ -272,6 +310,37 @@ TABLE: dict[str, Row] = {
     "portal:compare": Row(none, get=STAFF),
     # An invitation link works without a login; an unknown token says so on the page.
     "portal:invitation_accept": Row(lambda w: {"token": "not-a-token"}, get=OPEN, post=OPEN),
+    # Staff pages of the meetings.
+    "meetings:list": Row(none, get=STAFF),
+    "meetings:create": Row(none, get=STAFF, post=STAFF),
+    "meetings:detail": Row(meeting, get=STAFF),
+    "meetings:edit": Row(meeting, get=STAFF, post=STAFF),
+    "meetings:publish": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
+    "meetings:cancel": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
+    "meetings:next_year": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
+    "meetings:report": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
+    "meetings:document_add": Row(meeting, get=STAFF_POST_ONLY, post=STAFF),
+    "meetings:attendance": Row(meeting, get=STAFF, post=STAFF),
+    "meetings:expectations": Row(meeting, get=STAFF, post=STAFF),
+    # Staff, and the invitees of the meeting (A's contact).
+    "meetings:reminders": Row(none, get=STAFF, post=STAFF_ACTION),
+    "meetings:document": Row(lambda w: {"pk": w.meeting_document.pk}, get=OWN),
+    # The invited people's pages: everyone with a login has a (maybe empty) list; another
+    # person's invitation or document answers 404.
+    "meetings:my_meetings": Row(none, get=(L,) + (200,) * 7),
+    "meetings:answer": Row(
+        lambda w: {"pk": w.invitation_a.pk},
+        get=(L,) + (405,) * 7,
+        post=(L, 400, 404, 404, 404, 404, 404, 404),
+    ),
+    "meetings:my_document": Row(lambda w: {"pk": w.meeting_document.pk}, get=OWN),
+    "meetings:calendar": Row(none, get=(L,) + (200,) * 7, post=(L,) + (400,) * 7),
+    # Links from mails and the calendar feed: a wrong token answers 404 to everyone.
+    "meetings:answer_link": Row(
+        lambda w: {"token": "not-a-token"}, get=(404,) * 8, post=(404,) * 8
+    ),
+    "meetings:opt_out": Row(lambda w: {"token": "not-a-token"}, get=(404,) * 8, post=(404,) * 8),
+    "meetings:calendar_feed": Row(lambda w: {"token": "not-a-token"}, get=(404,) * 8),
     # A contact's own application: always their own municipality's, so B sees B's.
     "selection:my_candidacy": Row(none, get=(L, R, R, 403, 403, 403, 403, 403)),
     # An empty POST saves an empty draft (the SDG status comes from the self-assessment).

@@ -1,0 +1,364 @@
+"""10,000 reminders planned, dispatched and sent by one Celery worker to a loopback SMTP sink.
+
+What production does, on one machine: PostgreSQL holds the deliveries, Redis is the broker,
+one real Celery worker process (`celery worker --pool=solo` by default, so one mail at a time)
+runs the send tasks, and an SMTP server on 127.0.0.1 (aiosmtpd, in this process) accepts the mails
+and counts them by their X-SDGPilot-Delivery header. This process plans the reminders of two
+pilot group meetings with 2,500 invitees each way (two reminders per invitee: 10,000 rows),
+then calls `dispatch_due` back to back, as beat would every minute, until nothing is due,
+and waits until every row is sent. Then it queues every send task a second time (a broker
+delivering twice) and checks that no mail goes out again.
+
+    .venv/bin/python benchmarks/reminders.py [--invitees 2500]
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and Redis on 127.0.0.1:6379;
+uses its own database ``sdgpilot_bench_reminders`` (created afresh) and Redis database 11
+(flushed). Writes the "reminders" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DB = "sdgpilot_bench_reminders"
+REDIS = "redis://127.0.0.1:6379/11"
+TARGET_S = 60
+HEADER = re.compile(rb"^X-SDGPilot-Delivery: (\d+)\r?$", re.MULTILINE)
+
+# The worker process: the project's Celery app as `celery worker` starts it. Until the root
+# URLconf includes the meetings URLs (the mails link to them), they are added here; until
+# the settings set CELERY_DB_REUSE_MAX, the benchmark's value is used.
+WORKER = """
+import django
+django.setup()
+from django.conf import settings
+from django.urls import NoReverseMatch, include, path, reverse
+try:
+    reverse("meetings:reminders")
+except NoReverseMatch:
+    import sys, types
+    from importlib import import_module
+    patterns = []
+    for name in ("meetings.urls", "meetings.urls_reminders"):
+        patterns += list(import_module(name).urlpatterns)
+    module = types.ModuleType("bench_urlconf")
+    module.urlpatterns = [path("", include((patterns, "meetings")))]
+    sys.modules["bench_urlconf"] = module
+    settings.ROOT_URLCONF = "bench_urlconf"
+from sdgpilot.celery import app
+if {reuse} and not app.conf.get("CELERY_DB_REUSE_MAX"):
+    app.conf.update(CELERY_DB_REUSE_MAX={reuse})
+app.worker_main(["worker", "--pool={pool}", "--concurrency={concurrency}", "--loglevel=WARNING",
+                 "--without-gossip", "--without-mingle", "--without-heartbeat"])
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sink:
+    """Counts the accepted mails per delivery id."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+        self.total = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        match = HEADER.search(envelope.original_content or envelope.content)
+        with self.lock:
+            self.total += 1
+            if match:
+                self.counts[int(match.group(1))] += 1
+        return "250 OK"
+
+
+def environment(smtp_port: int) -> dict:
+    return {
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+        "REDIS_URL": REDIS,
+        "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "testserver",
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_USE_TLS": "0",
+        "DJANGO_SETTINGS_MODULE": "sdgpilot.settings",
+    }
+
+
+def setup_django(smtp_port: int) -> None:
+    os.environ.update(environment(smtp_port))
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
+    subprocess.run(["redis-cli", "-u", REDIS, "flushdb"], check=True, capture_output=True)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", "--no-input", verbosity=0)
+    call_command("load_reference_data", verbosity=0)
+
+
+def build(invitees: int) -> list:
+    """Two published pilot group meetings, a month ahead, with `invitees` people each."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from meetings.enums import MeetingKind, MeetingStatus
+    from meetings.models import Invitation, Meeting
+    from selection.models import Programme
+
+    users = get_user_model()
+    staff = users.objects.create_user("staff@example.org", is_staff=True)
+    password = make_password(None)
+    people = users.objects.bulk_create(
+        users(
+            email=f"person{n:05d}@example.org",
+            first_name="Persoon",
+            last_name=str(n),
+            password=password,
+            language="en" if n % 4 == 0 else "nl",
+        )
+        for n in range(invitees)
+    )
+    programme = Programme.objects.create(
+        name="Benchmark", starts_on=dt.date(2017, 5, 16), ends_on=dt.date(2019, 12, 31)
+    )
+    zone = timezone.get_default_timezone()
+    day = (timezone.now() + dt.timedelta(days=30)).astimezone(zone).date()
+    meetings = []
+    for number, hour in ((1, 10), (2, 14)):
+        starts = dt.datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+        meeting = Meeting.objects.create(
+            programme=programme,
+            kind=MeetingKind.PILOT_MEETING,
+            title=f"Bijeenkomst pilootgroep {number}",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=2),
+            location="VVSG, Bischoffsheimlaan 1-8, Brussel",
+            status=MeetingStatus.PUBLISHED,
+            published_at=timezone.now(),
+            organiser=staff,
+        )
+        Invitation.objects.bulk_create(
+            Invitation(meeting=meeting, user=person) for person in people
+        )
+        meetings.append(meeting)
+    return meetings
+
+
+def start_worker(smtp_port: int, options: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER.format(**options)],
+        cwd=ROOT,
+        env={**os.environ, **environment(smtp_port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what}: not within {timeout} s")
+        time.sleep(0.05)
+
+
+def run(invitees: int, options: dict) -> dict:
+    from aiosmtpd.controller import Controller
+
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        setup_django(port)
+        return measure(invitees, sink, port, options)
+    finally:
+        controller.stop()
+
+
+def measure(invitees: int, sink: Sink, port: int, options: dict) -> dict:
+    from django.db import connection
+
+    from meetings.enums import DeliveryKind, DeliveryStatus
+    from meetings.models import Delivery
+    from meetings.reminders import dispatch_due, reminders_plan
+    from meetings.tasks import send_delivery
+
+    meetings = build(invitees)
+    started = time.perf_counter()
+    planned = sum(reminders_plan(meeting=meeting) for meeting in meetings)
+    plan_s = time.perf_counter() - started
+    reminders = Delivery.objects.filter(kind=DeliveryKind.REMINDER, rule__target="invitees")
+    expected = reminders.count()
+    # Dispatch at the moment both reminders are due (the later one, a day before).
+    now = max(reminders.values_list("due_at", flat=True)) + dt.timedelta(seconds=1)
+    worker = start_worker(port, options)
+    try:
+        # The worker is up once it has run a first task.
+        from core.models import Heartbeat
+        from core.tasks import record_heartbeat
+
+        record_heartbeat.delay()
+
+        wait(lambda: Heartbeat.objects.exists(), 60, "the worker starting")
+        started = time.perf_counter()
+        dispatched, calls = 0, 0
+        while True:
+            claimed = dispatch_due(now=now, limit=500)
+            calls += 1
+            dispatched += claimed
+            if not claimed:
+                break
+        dispatch_s = time.perf_counter() - started
+        sent = reminders.filter(status=DeliveryStatus.SENT)
+        done = reminders.filter(status__in=[DeliveryStatus.SENT, DeliveryStatus.FAILED])
+        wait(lambda: done.count() >= expected, 600, "every reminder sent")
+        total_s = time.perf_counter() - started
+        failed = reminders.filter(status=DeliveryStatus.FAILED).count()
+        first_pass = Counter(sink.counts)
+        # Every task once more, as a broker delivering twice would: nothing may go out.
+        ids = list(reminders.values_list("pk", flat=True))
+        started = time.perf_counter()
+        for pk in ids:
+            send_delivery.delay(pk)
+        Heartbeat.objects.all().delete()
+        record_heartbeat.delay()
+        wait(lambda: Heartbeat.objects.exists(), 600, "the second pass")
+        second_s = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    received = set(sink.counts)
+    return {
+        "invitees": invitees,
+        "meetings": len(meetings),
+        "planned": planned,
+        "expected": expected,
+        "plan_s": plan_s,
+        "dispatched": dispatched,
+        "dispatch_calls": calls,
+        "dispatch_s": dispatch_s,
+        "total_s": total_s,
+        "sent": sent.count(),
+        "failed": failed,
+        "mails": sink.total,
+        "duplicates": sum(n - 1 for n in sink.counts.values()),
+        "first_pass_duplicates": sum(n - 1 for n in first_pass.values()),
+        "missing": len(set(ids) - received),
+        "second_s": second_s,
+        "postgres": connection.cursor().connection.server_version,
+    }
+
+
+def report(result: dict) -> str:
+    import celery
+    import django
+
+    r = result
+    ok = r["duplicates"] == 0 and r["missing"] == 0 and r["total_s"] < TARGET_S
+    rate = r["sent"] / r["total_s"] if r["total_s"] else 0
+    pg = r["postgres"]
+    rows = [
+        ("reminders planned", f"{r['planned']:,} rows in {r['plan_s']:.2f} s"),
+        (
+            "dispatched",
+            f"{r['dispatched']:,} rows in {r['dispatch_calls']} calls, {r['dispatch_s']:.2f} s",
+        ),
+        (
+            "dispatched and sent, wall clock",
+            f"**{r['total_s']:.1f} s** ({rate:.0f} mails/s; target < {TARGET_S} s)",
+        ),
+        ("sent / failed", f"{r['sent']:,} / {r['failed']}"),
+        ("mails the server accepted", f"{r['mails']:,}"),
+        ("duplicates", f"**{r['duplicates']}** (target 0)"),
+        ("rows never received", str(r["missing"])),
+        (
+            "every task queued again",
+            f"{r['expected']:,} no-ops in {r['second_s']:.1f} s, "
+            f"{r['duplicates'] - r['first_pass_duplicates']} new mails",
+        ),
+    ]
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    return f"""## Reminders
+
+Measured {dt.date.today().isoformat()} by `.venv/bin/python benchmarks/reminders.py --invitees \
+{r["invitees"]}`. Machine: {os.cpu_count()} cores, shared and noisy; Python \
+{platform.python_version()}, Django {django.get_version()}, Celery {celery.__version__}, \
+PostgreSQL {pg // 10000}.{pg % 100}, Redis as the broker.
+
+**Method.** {r["meetings"]} published pilot group meetings with {r["invitees"]:,} invitees \
+each; `reminders_plan` plans the default policy (7 days and 1 day before) for each: \
+{r["expected"]:,} reminder rows. Then `dispatch_due(limit=500)` is called back to back (beat \
+calls it once a minute) until nothing is due, and one real Celery worker, in its own process \
+with the {r["pool"]} pool and concurrency {r["concurrency"]} (`celery worker --pool={r["pool"]}`; \
+CELERY_DB_REUSE_MAX={r["reuse"] or "unset"}), runs the send tasks, one task per row: lock and \
+re-check the row, compose the mail (Dutch or English, text and HTML, the ICS entry, the \
+opt-out link), send it over the worker's kept-open SMTP session to an aiosmtpd server on \
+127.0.0.1, mark it sent. The server counts what it accepts by the X-SDGPilot-Delivery \
+header. Then every send task is queued a second time, as a broker delivering twice would.
+
+| | |
+|---|---|
+{table}
+
+{"Target met." if ok else "Target NOT met."}"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invitees", type=int, default=2500)
+    parser.add_argument("--pool", default="solo", help="the worker's pool: solo, prefork, threads")
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument(
+        "--db-reuse-max",
+        type=int,
+        default=100,
+        help="CELERY_DB_REUSE_MAX for the worker when the settings have none (0: Celery's "
+        "default, a new database connection for every task)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
+    args = parser.parse_args()
+    options = {"pool": args.pool, "concurrency": args.concurrency, "reuse": args.db_reuse_max}
+    result = run(args.invitees, options)
+    result.update(options)
+    text = report(result)
+    print(text)
+    if args.no_write:
+        return
+    from benchmarks.report import write_section
+
+    print(f"written to {write_section('reminders', text)}")
+
+
+if __name__ == "__main__":
+    main()
