@@ -29,6 +29,8 @@ def healthz(request):
             "database": health.database,
             "broker": health.broker,
             "beat_heartbeat_age_s": health.beat_heartbeat_age_s,
+            # Seconds since the oldest reminder that is due was due; null when none waits.
+            "oldest_due_delivery_age_s": health.oldest_due_delivery_age_s,
         },
         status=200 if health.ok else 503,
     )

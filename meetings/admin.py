@@ -336,6 +336,17 @@ class ReminderRuleAdminForm(forms.ModelForm):
         offset.min_value, offset.max_value = -365, 60
         offset.widget.attrs.update({"min": -365, "max": 60})
 
+    def clean(self):
+        # A template that cannot render would fail every mail of the rule at send time.
+        from .mail import rule_text_problem
+
+        cleaned = super().clean()
+        for name in ("subject_nl", "subject_en", "body_nl", "body_en"):
+            problem = rule_text_problem(cleaned.get(name) or "")
+            if problem:
+                self.add_error(name, problem)
+        return cleaned
+
 
 @admin.register(ReminderRule)
 class ReminderRuleAdmin(admin.ModelAdmin):

@@ -62,4 +62,34 @@ def test_beat_schedule_runs_heartbeat_every_minute():
     entry = app.conf.beat_schedule["record-beat-heartbeat"]
     assert entry["task"] == "core.tasks.record_heartbeat"
     assert entry["schedule"] == 60.0
+    app.loader.import_default_modules()  # what a worker or beat does when it starts
     assert "core.tasks.record_heartbeat" in app.tasks
+
+
+def test_healthz_reports_the_age_of_the_oldest_due_unsent_delivery(client, reference_data):
+    from datetime import timedelta
+
+    from meetings.enums import DeliveryKind, MeetingKind, MeetingStatus
+    from meetings.models import Delivery, Meeting
+    from tests.factories import ProgrammeFactory, UserFactory
+
+    assert client.get("/healthz").json()["oldest_due_delivery_age_s"] is None
+    now = timezone.now()
+    meeting = Meeting.objects.create(
+        programme=ProgrammeFactory(),
+        kind=MeetingKind.PILOT_MEETING,
+        title="Bijeenkomst",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=2),
+        status=MeetingStatus.PUBLISHED,
+    )
+    Delivery.objects.create(
+        meeting=meeting,
+        kind=DeliveryKind.REMINDER,
+        key="reminder:0:s0",
+        recipient=UserFactory(password=None),
+        due_at=now - timedelta(minutes=5),
+        deadline=now + timedelta(days=1),
+    )
+    age = client.get("/healthz").json()["oldest_due_delivery_age_s"]
+    assert 300 <= age < 360

@@ -306,3 +306,23 @@ def test_a_changed_rule_replans_the_pending_reminders(admin_client, published_me
 
     # Two days later on the Brussels wall clock (whatever DST change lies in between).
     assert wall_clock(row.due_at) - wall_clock(due) == timedelta(days=2)
+
+
+def test_reminder_rule_with_a_broken_template_is_refused():
+    from meetings.admin import ReminderRuleAdminForm
+
+    form = ReminderRuleAdminForm(
+        data={
+            "kind": "pilot_meeting",
+            "name": "Een week vooraf",
+            "offset_days": "-7",
+            "target": "invitees",
+            "subject_nl": "Herinnering: {{ meeting }}",
+            "subject_en": "Reminder: {{ meeting }}",
+            "body_nl": "{% if person %}Beste {{ person }}",
+            "body_en": "Dear {{ person }}",
+            "active": "on",
+        }
+    )
+    assert not form.is_valid()
+    assert set(form.errors) == {"body_nl"}

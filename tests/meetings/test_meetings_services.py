@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from meetings import reminders, services
 from meetings.enums import (
@@ -45,6 +45,13 @@ from tests.meetings.conftest import days_ahead, local
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4 the agenda"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages are matched in English here; the UI's default is Dutch."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
