@@ -167,7 +167,7 @@ def _date(value, label: str) -> str | None:
     try:
         parsed = dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ValidationError(_("%(label)s is not a date.") % {"label": label}) from None
+        raise ValidationError(_("%(label)s: not a valid date.") % {"label": label}) from None
     if not dt.date(2000, 1, 1) <= parsed <= dt.date(2100, 12, 31):
         raise ValidationError(_("%(label)s lies outside 2000-2100.") % {"label": label})
     return parsed.isoformat()

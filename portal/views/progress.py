@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rules.contrib.views import permission_required
 
 from municipalities.services.snapshots import snapshot_take
@@ -39,10 +39,15 @@ def snapshots(request):
     form = SnapshotForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         snapshot = snapshot_take(label=form.cleaned_data["label"], actor=request.user)
+        count = snapshot.entries.count()
         messages.success(
             request,
-            _("Snapshot “%(label)s” taken: %(count)d municipalities.")
-            % {"label": snapshot.label, "count": snapshot.entries.count()},
+            ngettext(
+                "Snapshot “%(label)s” taken: %(count)d municipality.",
+                "Snapshot “%(label)s” taken: %(count)d municipalities.",
+                count,
+            )
+            % {"label": snapshot.label, "count": count},
         )
         return redirect("portal:snapshots")
     taken = list(snapshots_for_user(user=request.user, with_counts=True))
