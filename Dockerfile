@@ -1,6 +1,8 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SDGPILOT_VAR_DIR=/app/var
+# gettext for the catalogues; Pango and HarfBuzz for the PDF report (WeasyPrint).
 RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml ./

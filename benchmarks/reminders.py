@@ -1,9 +1,10 @@
 """10,000 reminders planned, dispatched and sent by one Celery worker to a loopback SMTP sink.
 
 What production does, on one machine: PostgreSQL holds the deliveries, Redis is the broker,
-one real Celery worker process (`celery worker --pool=solo` by default, so one mail at a time)
-runs the send tasks, and an SMTP server on 127.0.0.1 (aiosmtpd, in this process) accepts the mails
-and counts them by their X-SDGPilot-Delivery header. This process plans the reminders of two
+one real Celery worker (`celery worker --concurrency=2`, as scripts/run and
+docker-compose.yml start it: two processes) runs the send tasks, and an SMTP server on
+127.0.0.1 (aiosmtpd, in this process) accepts the mails and counts them by their
+X-SDGPilot-Delivery header. This process plans the reminders of two
 pilot group meetings with 2,500 invitees each way (two reminders per invitee: 10,000 rows),
 then calls `dispatch_due` back to back, as beat would every minute, until nothing is due,
 and waits until every row is sent. Then it queues every send task a second time (a broker
@@ -40,29 +41,12 @@ REDIS = "redis://127.0.0.1:6379/11"
 TARGET_S = 60
 HEADER = re.compile(rb"^X-SDGPilot-Delivery: (\d+)\r?$", re.MULTILINE)
 
-# The worker process: the project's Celery app as `celery worker` starts it. Until the root
-# URLconf includes the meetings URLs (the mails link to them), they are added here; until
-# the settings set CELERY_DB_REUSE_MAX, the benchmark's value is used.
+# The worker process: the project's Celery app as `celery worker` starts it, with the pool
+# and concurrency of scripts/run (prefork, 2) unless told otherwise.
 WORKER = """
 import django
 django.setup()
-from django.conf import settings
-from django.urls import NoReverseMatch, include, path, reverse
-try:
-    reverse("meetings:reminders")
-except NoReverseMatch:
-    import sys, types
-    from importlib import import_module
-    patterns = []
-    for name in ("meetings.urls", "meetings.urls_reminders"):
-        patterns += list(import_module(name).urlpatterns)
-    module = types.ModuleType("bench_urlconf")
-    module.urlpatterns = [path("", include((patterns, "meetings")))]
-    sys.modules["bench_urlconf"] = module
-    settings.ROOT_URLCONF = "bench_urlconf"
 from sdgpilot.celery import app
-if {reuse} and not app.conf.get("CELERY_DB_REUSE_MAX"):
-    app.conf.update(CELERY_DB_REUSE_MAX={reuse})
 app.worker_main(["worker", "--pool={pool}", "--concurrency={concurrency}", "--loglevel=WARNING",
                  "--without-gossip", "--without-mingle", "--without-heartbeat"])
 """
@@ -320,12 +304,13 @@ PostgreSQL {pg // 10000}.{pg % 100}, Redis as the broker.
 each; `reminders_plan` plans the default policy (7 days and 1 day before) for each: \
 {r["expected"]:,} reminder rows. Then `dispatch_due(limit=500)` is called back to back (beat \
 calls it once a minute) until nothing is due, and one real Celery worker, in its own process \
-with the {r["pool"]} pool and concurrency {r["concurrency"]} (`celery worker --pool={r["pool"]}`; \
-CELERY_DB_REUSE_MAX={r["reuse"] or "unset"}), runs the send tasks, one task per row: lock and \
-re-check the row, compose the mail (Dutch or English, text and HTML, the ICS entry, the \
-opt-out link), send it over the worker's kept-open SMTP session to an aiosmtpd server on \
-127.0.0.1, mark it sent. The server counts what it accepts by the X-SDGPilot-Delivery \
-header. Then every send task is queued a second time, as a broker delivering twice would.
+with the {r["pool"]} pool and concurrency {r["concurrency"]} (`celery worker \
+--pool={r["pool"]} --concurrency={r["concurrency"]}`, as the project starts it), runs the send \
+tasks, one task per row: lock and re-check the row, compose the mail (Dutch or English, \
+text and HTML, the ICS entry, the opt-out link), send it over the worker's kept-open SMTP \
+session to an aiosmtpd server on 127.0.0.1, mark it sent. The server counts what it \
+accepts by the X-SDGPilot-Delivery header. Then every send task is queued a second time, \
+as a broker delivering twice would.
 
 | | |
 |---|---|
@@ -337,18 +322,13 @@ header. Then every send task is queued a second time, as a broker delivering twi
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invitees", type=int, default=2500)
-    parser.add_argument("--pool", default="solo", help="the worker's pool: solo, prefork, threads")
-    parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument(
-        "--db-reuse-max",
-        type=int,
-        default=100,
-        help="CELERY_DB_REUSE_MAX for the worker when the settings have none (0: Celery's "
-        "default, a new database connection for every task)",
+        "--pool", default="prefork", help="the worker's pool: prefork, solo, threads"
     )
+    parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
     args = parser.parse_args()
-    options = {"pool": args.pool, "concurrency": args.concurrency, "reuse": args.db_reuse_max}
+    options = {"pool": args.pool, "concurrency": args.concurrency}
     result = run(args.invitees, options)
     result.update(options)
     text = report(result)

@@ -1,6 +1,7 @@
 """Operational writes and checks: heartbeats and health."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -11,6 +12,9 @@ from django.utils import timezone
 from .models import Heartbeat
 
 BEAT_HEARTBEAT = "beat"
+# Figures the apps above core add to the health check (in their AppConfig.ready), by the
+# name /healthz reports them under: a function of `now` giving a number or None.
+_probes: dict[str, Callable[[datetime | None], float | None]] = {}
 
 
 @transaction.atomic
@@ -28,9 +32,9 @@ class Health:
     database: str
     broker: str
     beat_heartbeat_age_s: float | None
-    # Seconds since the oldest meeting mail that is due but not sent became due (None:
-    # nothing waiting). Informational: a backlog does not make the check fail.
-    oldest_due_delivery_age_s: float | None = None
+    # The apps' figures (health_probe_register), e.g. meetings' oldest_due_delivery_age_s.
+    # Informational: a backlog does not make the check fail.
+    figures: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -66,13 +70,19 @@ def beat_heartbeat_age(now: datetime | None = None) -> float | None:
     return round(((now or timezone.now()) - beat.beat_at).total_seconds(), 1)
 
 
-def oldest_due_delivery_age(now: datetime | None = None) -> float | None:
-    from meetings.reminders import oldest_due_unsent_age
+def health_probe_register(name: str, probe: Callable[[datetime | None], float | None]) -> None:
+    """Add a figure to the health check; an app calls it from its AppConfig.ready."""
+    _probes[name] = probe
 
-    try:
-        return oldest_due_unsent_age(now)
-    except DatabaseError:
-        return None
+
+def _figures(now: datetime | None = None) -> dict[str, float | None]:
+    figures = {}
+    for name, probe in _probes.items():
+        try:
+            figures[name] = probe(now)
+        except DatabaseError:
+            figures[name] = None
+    return figures
 
 
 def health_check() -> Health:
@@ -81,5 +91,5 @@ def health_check() -> Health:
         database=database,
         broker=check_broker(),
         beat_heartbeat_age_s=beat_heartbeat_age() if database == "ok" else None,
-        oldest_due_delivery_age_s=oldest_due_delivery_age() if database == "ok" else None,
+        figures=_figures() if database == "ok" else dict.fromkeys(_probes),
     )

@@ -11,7 +11,7 @@ def start(request):
     """Send each role to its own start page after login."""
     user = request.user
     if user.is_staff:
-        return redirect("selection:programme_overview")
+        return redirect("portal:dashboard")
     if rules.test_rule("is_board_member", user):
         return redirect("selection:board_home")
     contact = getattr(user, "municipality_contact", None)
@@ -29,8 +29,9 @@ def healthz(request):
             "database": health.database,
             "broker": health.broker,
             "beat_heartbeat_age_s": health.beat_heartbeat_age_s,
-            # Seconds since the oldest reminder that is due was due; null when none waits.
-            "oldest_due_delivery_age_s": health.oldest_due_delivery_age_s,
+            # The apps' figures, e.g. oldest_due_delivery_age_s: seconds since the oldest
+            # meeting mail that is due was due, null when none waits.
+            **health.figures,
         },
         status=200 if health.ok else 503,
     )

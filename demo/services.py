@@ -32,6 +32,7 @@ from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
 from demo.meetings import seed_meetings, seed_upcoming_board_meeting
+from demo.partners import seed_partners
 from demo.status import seed_status_history
 from municipalities.enums import SdgStatusLevel
 from municipalities.models import Municipality, MunicipalityContact
@@ -447,6 +448,7 @@ def demo_seed(*, password: str) -> DemoSummary:
     _decide(decided, members, staff)
     seed_status_history(rng=rng, programme=decided, contacts=contacts, staff=staff)
     seed_meetings(programme=decided, staff=staff, contacts=contacts)
+    seed_partners(programme=decided, staff=staff, contacts=contacts)
 
     current = _programme(
         staff,

@@ -14,8 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import (
+    ProgrammeImportExportMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    limit_lengths,
+)
 from municipalities.enums import Audience
-from selection.forms.limits import COMMENT_MAX_LENGTH, LONG_TEXT_MAX_LENGTH, limit_length
+from selection.forms.limits import COMMENT_MAX_LENGTH, LONG_TEXT_MAX_LENGTH
 
 from . import reminders, services
 from .enums import MeetingStatus
@@ -33,16 +39,9 @@ from .models import (
     ReminderOptOut,
     ReminderRule,
 )
+from .resources import MeetingResource
 
 M2M_FIELDS = ("chosen_municipalities", "chosen_people")
-
-
-def _limit(form, **limits) -> None:
-    """The long texts of an admin form get the bounds of the staff's forms."""
-    for name, max_length in limits.items():
-        if name in form.fields:
-            limit_length(form.fields[name], max_length)
-
 
 REPORT_FIELDS = ("minutes", "outcome")
 
@@ -54,34 +53,6 @@ class HttpsLinks:
         if isinstance(db_field, models.URLField):
             kwargs.setdefault("assume_scheme", "https")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that the application writes; the admin only shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -150,8 +121,8 @@ class MeetingAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _limit(self, description=LONG_TEXT_MAX_LENGTH, minutes=LONG_TEXT_MAX_LENGTH)
-        _limit(self, outcome=COMMENT_MAX_LENGTH)
+        limit_lengths(self, description=LONG_TEXT_MAX_LENGTH, minutes=LONG_TEXT_MAX_LENGTH)
+        limit_lengths(self, outcome=COMMENT_MAX_LENGTH)
 
     def clean(self):
         data = super().clean()
@@ -171,8 +142,9 @@ class MeetingAdminForm(forms.ModelForm):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(HttpsLinks, SimpleHistoryAdmin):
+class MeetingAdmin(ProgrammeImportExportMixin, HttpsLinks, SimpleHistoryAdmin):
     form = MeetingAdminForm
+    resource_classes = [MeetingResource]
     list_display = [
         "title",
         "kind",
@@ -183,10 +155,10 @@ class MeetingAdmin(HttpsLinks, SimpleHistoryAdmin):
         "invited_count",
     ]
     list_filter = ["status", "kind", "audience", "programme"]
-    search_fields = ["title", "location", "description"]
+    search_fields = ["title", "location", "description", "programme__name"]
     date_hierarchy = "starts_at"
     list_select_related = ["programme"]
-    autocomplete_fields = ["chosen_municipalities", "chosen_people", "organiser"]
+    autocomplete_fields = ["programme", "chosen_municipalities", "chosen_people", "organiser"]
     readonly_fields = ["status", "uid", "sequence", "published_at"]
     fieldsets = [
         (None, {"fields": ["programme", "kind", "title", "status", "organiser"]}),
@@ -272,6 +244,13 @@ class MeetingAdmin(HttpsLinks, SimpleHistoryAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
+    def import_done_message(self, count: int) -> str:
+        return ngettext(
+            "%(count)d meeting imported as a draft.",
+            "%(count)d meetings imported as drafts.",
+            count,
+        ) % {"count": count}
+
     def _run(self, request, queryset, service, done_message):
         done = 0
         for meeting in queryset:
@@ -329,7 +308,7 @@ class ReminderRuleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _limit(self, body_nl=LONG_TEXT_MAX_LENGTH, body_en=LONG_TEXT_MAX_LENGTH)
+        limit_lengths(self, body_nl=LONG_TEXT_MAX_LENGTH, body_en=LONG_TEXT_MAX_LENGTH)
         # The model's validators hold the range; the form field says it too (and so refuses
         # a number too large for the database before the model sees it).
         offset = self.fields["offset_days"]
@@ -420,7 +399,7 @@ class ExpectationAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _limit(self, text=COMMENT_MAX_LENGTH)
+        limit_lengths(self, text=COMMENT_MAX_LENGTH)
 
 
 class ExpectationReviewForm(forms.ModelForm):
@@ -430,7 +409,7 @@ class ExpectationReviewForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _limit(self, note=COMMENT_MAX_LENGTH)
+        limit_lengths(self, note=COMMENT_MAX_LENGTH)
 
     def clean(self):
         data = super().clean()
@@ -474,8 +453,9 @@ class ExpectationAdmin(SimpleHistoryAdmin):
     list_display = ["short_text", "meeting", "municipality", "category", "review_count"]
     list_filter = ["category", "meeting__programme", "meeting__kind"]
     search_fields = ["text", "municipality__name", "meeting__title"]
-    autocomplete_fields = ["meeting"]
+    autocomplete_fields = ["meeting", "municipality"]
     list_select_related = ["meeting", "municipality"]
+    readonly_fields = ["created_at", "created_by"]
     inlines = [ExpectationReviewInline]
 
     def get_queryset(self, request):
@@ -526,3 +506,49 @@ class DispatchStateAdmin(ReadOnlyAdmin):
     """Shown only: the pause switch is on the staff's reminders page."""
 
     list_display = ["__str__", "changed_at", "changed_by"]
+    list_select_related = ["changed_by"]
+
+
+# --- The parts of a meeting, each also listed on its own (edited in the meeting's page). ---
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "meeting", "order", "minutes"]
+    list_filter = ["meeting__programme", "meeting__kind"]
+    list_select_related = ["meeting"]
+    search_fields = ["title", "description", "meeting__title"]
+    autocomplete_fields = ["meeting"]
+
+
+@admin.register(MeetingLink)
+class MeetingLinkAdmin(HttpsLinks, admin.ModelAdmin):
+    list_display = ["title", "url", "meeting"]
+    list_filter = ["meeting__programme"]
+    list_select_related = ["meeting"]
+    search_fields = ["title", "url", "meeting__title"]
+    autocomplete_fields = ["meeting"]
+
+
+@admin.register(MeetingDocument)
+class MeetingDocumentAdmin(ReadOnlyAdmin):
+    """Files are added on the meeting's staff page, where their content is checked."""
+
+    list_display = ["name", "meeting", "extension", "size", "uploaded_at", "uploaded_by"]
+    list_filter = ["extension", "meeting__programme"]
+    list_select_related = ["meeting", "uploaded_by"]
+    search_fields = ["name", "meeting__title"]
+    date_hierarchy = "uploaded_at"
+    fields = ["name", "meeting", "extension", "size", "uploaded_at", "uploaded_by"]
+    readonly_fields = fields
+
+
+@admin.register(ExpectationReview)
+class ExpectationReviewAdmin(ReadOnlyAdmin):
+    """Reviews are written with their expectation (its page here, or the meeting's review
+    page); listed here."""
+
+    list_display = ["expectation", "meeting", "fulfilment", "reviewed_at", "reviewed_by"]
+    list_filter = ["fulfilment", "meeting__programme"]
+    list_select_related = ["expectation", "meeting", "reviewed_by"]
+    search_fields = ["expectation__text", "note", "meeting__title"]

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.uploads import ACCEPT, MAX_SIZE, document_type
 from municipalities.enums import Audience
@@ -445,3 +446,62 @@ class ReviewForm(forms.Form):
                     (row["expectation"], fulfilment, self.cleaned_data.get(f"note_{pk}", ""))
                 )
         return result
+
+
+# --- Agenda and links --------------------------------------------------------------------
+
+# More than enough for a day's programme; a bound keeps a crafted POST small.
+AGENDA_MAX_ITEMS = 40
+LINKS_MAX = 20
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Agenda item"), max_length=NAME_MAX_LENGTH)
+    minutes = forms.IntegerField(
+        label=pgettext_lazy("duration", "Minutes"), min_value=1, max_value=600, required=False
+    )
+    description = forms.CharField(
+        label=_("Explanation"),
+        max_length=COMMENT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MeetingLinkForm(forms.Form):
+    title = forms.CharField(label=_("Link text"), max_length=NAME_MAX_LENGTH)
+    url = forms.URLField(label=_("Address"), max_length=LINK_MAX_LENGTH, assume_scheme="https")
+
+
+AgendaFormSet = forms.formset_factory(
+    AgendaItemForm,
+    extra=3,
+    can_delete=True,
+    max_num=AGENDA_MAX_ITEMS,
+    validate_max=True,
+    absolute_max=AGENDA_MAX_ITEMS,
+)
+LinkFormSet = forms.formset_factory(
+    MeetingLinkForm,
+    extra=2,
+    can_delete=True,
+    max_num=LINKS_MAX,
+    validate_max=True,
+    absolute_max=LINKS_MAX,
+)
+
+
+class AgendaVersionForm(forms.Form):
+    """What the agenda was when the page was opened (meetings.services.agenda_version)."""
+
+    version = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+def filled_rows(formset) -> list[dict]:
+    """The rows of a valid formset that are filled in and not marked to be deleted, in
+    their order on the page."""
+    return [
+        {name: value for name, value in form.cleaned_data.items() if name != "DELETE"}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]

@@ -9,6 +9,8 @@ time, whatever the calendar's own zone.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
@@ -34,6 +36,12 @@ from .selectors_people import feed_invitations
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PRODID = "-//VVSG//SDG pilot programme//NL"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
+# A mail's calendar entry is the same for every invitee of a meeting but for the ATTENDEE
+# line, so each worker keeps the serialised entry of the meetings it is sending for a
+# minute (the DTSTAMP, the moment the entry was made, is then at most that old).
+ENTRY_CACHE_S = 60
+ENTRY_CACHE_SIZE = 64
+_entries = threading.local()
 
 
 def meeting_uid(meeting: Meeting) -> str:
@@ -63,7 +71,7 @@ def _calendar(method: str) -> Calendar:
     return calendar
 
 
-def _event(meeting: Meeting, *, cancelled: bool, now, attendee=None) -> Event:
+def _event(meeting: Meeting, *, cancelled: bool, now) -> Event:
     event = Event()
     event.add("uid", meeting_uid(meeting))
     event.add("sequence", meeting.sequence)
@@ -86,13 +94,38 @@ def _event(meeting: Meeting, *, cancelled: bool, now, attendee=None) -> Event:
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
     event.add("organizer", _organiser())
-    if attendee is not None:
-        address = vCalAddress(f"mailto:{attendee.email}")
-        address.params["cn"] = vText(attendee.get_full_name() or attendee.email)
-        address.params["role"] = vText("REQ-PARTICIPANT")
-        address.params["rsvp"] = vText("FALSE")
-        event.add("attendee", address)
     return event
+
+
+def _event_inputs(meeting: Meeting) -> tuple:
+    """Everything `_event` reads, as the key of the serialised entry: a change to any of
+    them makes a new entry."""
+    return (
+        meeting.pk,
+        meeting.uid,
+        meeting.sequence,
+        meeting.status,
+        meeting.starts_at,
+        meeting.ends_at,
+        meeting.title,
+        meeting.location,
+        meeting.online_link,
+        meeting.description,
+        getattr(settings, "SITE_URL", ""),
+        settings.DEFAULT_FROM_EMAIL,
+    )
+
+
+def _attendee_lines(attendee) -> bytes:
+    """The ATTENDEE property of one person, serialised (escaped and folded) by icalendar."""
+    address = vCalAddress(f"mailto:{attendee.email}")
+    address.params["cn"] = vText(attendee.get_full_name() or attendee.email)
+    address.params["role"] = vText("REQ-PARTICIPANT")
+    address.params["rsvp"] = vText("FALSE")
+    holder = Event()
+    holder.add("attendee", address)
+    # BEGIN:VEVENT, the property's (folded) lines, END:VEVENT.
+    return b"".join(holder.to_ical().splitlines(keepends=True)[1:-1])
 
 
 def _brussels() -> Timezone:
@@ -119,6 +152,29 @@ def _to_bytes(calendar: Calendar) -> bytes:
     return calendar.to_ical()
 
 
+def _meeting_entry(meeting: Meeting, *, method: str, language: str) -> bytes:
+    """The serialised calendar of one meeting without an attendee, made at most
+    ENTRY_CACHE_S ago by this thread."""
+    key = (_event_inputs(meeting), method, language)
+    cache = getattr(_entries, "cache", None)
+    if cache is None:
+        cache = _entries.cache = {}
+    now = time.monotonic()
+    kept = cache.get(key)
+    if kept is not None and now - kept[0] < ENTRY_CACHE_S:
+        return kept[1]
+    cancelled = method == "CANCEL" or meeting.status == MeetingStatus.CANCELLED
+    with translation.override(language):
+        calendar = _calendar(method)
+        calendar.add("x-wr-timezone", "Europe/Brussels")
+        calendar.add_component(_event(meeting, cancelled=cancelled, now=timezone.now()))
+        content = _to_bytes(calendar)
+    if len(cache) >= ENTRY_CACHE_SIZE:
+        cache.clear()
+    cache[key] = (now, content)
+    return content
+
+
 def meeting_ics(*, meeting: Meeting, method: str = "REQUEST", language: str = "nl", attendee=None):
     """One meeting as an iCalendar object (bytes), for a mail attachment.
 
@@ -128,14 +184,11 @@ def meeting_ics(*, meeting: Meeting, method: str = "REQUEST", language: str = "n
     """
     if method not in METHODS:
         raise ValueError(f"unknown iTIP method {method!r}")
-    cancelled = method == "CANCEL" or meeting.status == MeetingStatus.CANCELLED
-    with translation.override(language):
-        calendar = _calendar(method)
-        calendar.add("x-wr-timezone", "Europe/Brussels")
-        calendar.add_component(
-            _event(meeting, cancelled=cancelled, now=timezone.now(), attendee=attendee)
-        )
-    return _to_bytes(calendar)
+    content = _meeting_entry(meeting, method=method, language=language)
+    if attendee is None:
+        return content
+    end = content.rindex(b"END:VEVENT\r\n")
+    return content[:end] + _attendee_lines(attendee) + content[end:]
 
 
 def calendar_feed_ics(*, user) -> bytes:

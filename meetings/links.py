@@ -71,6 +71,11 @@ def opt_out_url(user) -> str:
     return reverse("meetings:opt_out", kwargs={"token": opt_out_token(user)})
 
 
+def one_click_opt_out_url(user) -> str:
+    """The path a mail program POSTs to for the mail's one-click unsubscribe (RFC 8058)."""
+    return reverse("meetings:opt_out_one_click", kwargs={"token": opt_out_token(user)})
+
+
 def opt_out_token_open(token: str):
     """The active person an opt-out token names, or None for a tampered, foreign-salted or
     unknown token (the page then answers 404)."""

@@ -21,8 +21,8 @@ import mimetypes
 import threading
 import time
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.mime.text import MIMEText
-from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -35,7 +35,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .enums import DeliveryKind, MeetingStatus, ReminderTarget
-from .links import LINK_ANSWERS, answer_url, opt_out_url
+from .links import LINK_ANSWERS, answer_url, one_click_opt_out_url, opt_out_url
 from .models import Delivery, Invitation, Meeting
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
@@ -209,6 +209,7 @@ def _reminder(delivery: Delivery, values: dict, language: str) -> Composed:
     body = rule_text(getattr(rule, f"body_{language}") or rule.body_nl, values)
     attached, skipped = _documents(meeting) if rule.include_documents else ([], [])
     opt_out = None if to_organiser else absolute(opt_out_url(person))
+    one_click = None if to_organiser else absolute(one_click_opt_out_url(person))
     context = {
         **values,
         "body": body,
@@ -219,7 +220,15 @@ def _reminder(delivery: Delivery, values: dict, language: str) -> Composed:
         "not_attached": skipped,
         "opt_out": opt_out,
     }
-    headers = {"List-Unsubscribe": f"<{opt_out}>"} if opt_out else {}
+    # RFC 8058: mail programs offer "unsubscribe" and POST to the one-click address.
+    headers = (
+        {
+            "List-Unsubscribe": f"<{one_click}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        if one_click
+        else {}
+    )
     return Composed(
         subject=" ".join(subject.split()),
         text=render_to_string("meetings/email/reminder.txt", context),
@@ -251,6 +260,12 @@ def compose(delivery: Delivery) -> Composed:
         return composed
 
 
+def recipient_address(person) -> str:
+    """'Name <address>', the name quoted where it must be (a comma, quotes) and left in
+    Unicode: Django encodes the header when it sends."""
+    return str(Address(display_name=person.get_full_name(), addr_spec=person.email))
+
+
 def message_for(delivery: Delivery) -> EmailMultiAlternatives:
     """The mail of one delivery, ready to send (the staff page previews it too)."""
     composed = compose(delivery)
@@ -258,7 +273,7 @@ def message_for(delivery: Delivery) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=composed.subject,
         body=composed.text,
-        to=[formataddr((person.get_full_name(), person.email))],
+        to=[recipient_address(person)],
         headers={
             "Auto-Submitted": "auto-generated",
             "X-SDGPilot-Delivery": str(delivery.pk),

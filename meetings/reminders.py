@@ -34,6 +34,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import rules
 from django.conf import settings
@@ -326,11 +327,12 @@ def dispatch_pause_set(*, actor, paused: bool) -> DispatchState:
 
 
 def _queue(ids: list[int]) -> None:
-    """One send task per row, handed to the broker only once the claim is committed."""
-    from .tasks import send_delivery
+    """One send task per row, handed to the broker only once the claim is committed (one
+    callback for the batch, publishing over one broker connection)."""
+    from .tasks import queue_sends
 
-    for pk in ids:
-        send_delivery.delay_on_commit(pk)
+    if ids:
+        transaction.on_commit(partial(queue_sends, list(ids)))
 
 
 def _mark_missed(now: datetime) -> int:

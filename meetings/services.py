@@ -13,8 +13,10 @@ matters: next year's gathering starts at the same local time, whatever the DST o
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -53,6 +55,8 @@ from .models import (
     MeetingLink,
 )
 from .selectors import expectation_municipalities
+
+logger = logging.getLogger(__name__)
 
 MANAGE = "meetings.manage_meeting"
 # The fields that place the meeting in the invitees' calendars: a change tells them.
@@ -699,3 +703,65 @@ def gathering_next_year(*, meeting: Meeting, actor) -> Meeting:
         MeetingLink(meeting=new, title=link.title, url=link.url) for link in meeting.links.all()
     )
     return new
+
+
+# --- Agenda and links --------------------------------------------------------------------
+
+
+def agenda_version(meeting: Meeting) -> str:
+    """A digest of the meeting's agenda and links as they are now: the agenda form carries
+    it, so a save over someone else's newer change is refused instead of undoing it."""
+    items = meeting.agenda.order_by("order", "pk").values_list(
+        "pk", "title", "minutes", "description"
+    )
+    links = meeting.links.order_by("pk").values_list("pk", "title", "url")
+    content = repr((list(items), list(links))).encode()
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+@transaction.atomic
+def meeting_agenda_save(
+    *,
+    meeting: Meeting,
+    actor,
+    items: Sequence[Mapping],
+    links: Sequence[Mapping],
+    version: str,
+) -> Meeting:
+    """Replace the meeting's agenda (in the given order) and its links.
+
+    `items`: title, minutes (or None), description; `links`: title, url. `version` is
+    `agenda_version` as the person saw it: if someone changed the agenda or the links
+    since, nothing is saved and a ValidationError says so. A cancelled meeting keeps its
+    agenda. Nobody is mailed: the agenda is on the meeting's page and in the next mail.
+    """
+    _require_manage(actor, meeting)
+    _lock(meeting)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("A cancelled meeting cannot be changed."), code="cancelled")
+    if version != agenda_version(meeting):
+        raise ValidationError(
+            _(
+                "Someone else changed the agenda or the links of this meeting in the "
+                "meantime. Nothing is saved: look at the agenda as it is now and make your "
+                "change again."
+            ),
+            code="stale",
+        )
+    meeting.agenda.all().delete()
+    meeting.links.all().delete()
+    AgendaItem.objects.bulk_create(
+        AgendaItem(
+            meeting=meeting,
+            order=position,
+            title=item["title"],
+            minutes=item.get("minutes"),
+            description=item.get("description", ""),
+        )
+        for position, item in enumerate(items, start=1)
+    )
+    MeetingLink.objects.bulk_create(
+        MeetingLink(meeting=meeting, title=link["title"], url=link["url"]) for link in links
+    )
+    logger.info("meeting %s: agenda saved by %s", meeting.pk, getattr(actor, "pk", None))
+    return meeting

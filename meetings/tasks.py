@@ -34,3 +34,10 @@ def send_delivery(self, delivery_id: int) -> str:
         return reminders.delivery_send(delivery_id=delivery_id)
     except reminders.SendLater as later:
         raise self.retry(exc=later, countdown=later.countdown) from later
+
+
+def queue_sends(ids: list[int]) -> None:
+    """Queue one `send_delivery` task per delivery id, over one broker connection."""
+    with send_delivery.app.producer_or_acquire() as producer:
+        for pk in ids:
+            send_delivery.apply_async((pk,), producer=producer)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/meetings/new/", views.meeting_create, name="create"),
     path("staff/meetings/<int:pk>/", views.meeting_detail, name="detail"),
     path("staff/meetings/<int:pk>/edit/", views.meeting_edit, name="edit"),
+    path("staff/meetings/<int:pk>/agenda/", views.meeting_agenda, name="agenda"),
     path("staff/meetings/<int:pk>/publish/", views.meeting_publish, name="publish"),
     path("staff/meetings/<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
     path("staff/meetings/<int:pk>/next-year/", views.meeting_next_year, name="next_year"),

@@ -13,6 +13,11 @@ urlpatterns = [
     # From a mail: the one-click answer and the reminder opt-out (signed tokens).
     path("meetings/answer/<str:token>/", views_people.answer_link, name="answer_link"),
     path("meetings/reminders/<str:token>/", views_people.opt_out, name="opt_out"),
+    path(
+        "meetings/reminders/<str:token>/one-click/",
+        views_people.opt_out_one_click,
+        name="opt_out_one_click",
+    ),
     # For calendar programs: the person's secret feed.
     path("meetings/calendar/<str:token>.ics", views_people.calendar_feed, name="calendar_feed"),
 ]

@@ -23,14 +23,18 @@ from municipalities.enums import Audience
 from . import services
 from .enums import MeetingKind, MeetingStatus
 from .forms import (
+    AgendaFormSet,
+    AgendaVersionForm,
     AttendanceForm,
     CancelForm,
     DocumentForm,
     ExpectationForm,
+    LinkFormSet,
     MeetingFilterForm,
     MeetingForm,
     ReportForm,
     ReviewForm,
+    filled_rows,
 )
 from .selectors import (
     access_meeting,
@@ -115,6 +119,57 @@ def meeting_edit(request, pk: int):
                 messages.success(request, _("The meeting is saved."))
             return redirect("meetings:detail", pk=meeting.pk)
     return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def meeting_agenda(request, pk: int):
+    """The meeting's agenda items (in their order) and links, edited together."""
+    meeting = access_meeting(user=request.user, pk=pk)
+    if meeting.status == MeetingStatus.CANCELLED:
+        messages.error(request, _("A cancelled meeting cannot be changed."))
+        return redirect("meetings:detail", pk=meeting.pk)
+    data = request.POST if request.method == "POST" else None
+    agenda = AgendaFormSet(
+        data,
+        prefix="agenda",
+        initial=list(
+            meeting.agenda.order_by("order", "pk").values("title", "minutes", "description")
+        ),
+    )
+    links = LinkFormSet(
+        data, prefix="links", initial=list(meeting.links.order_by("pk").values("title", "url"))
+    )
+    version = AgendaVersionForm(data, initial={"version": services.agenda_version(meeting)})
+    problem = None
+    if data is not None and agenda.is_valid() and links.is_valid() and version.is_valid():
+        try:
+            services.meeting_agenda_save(
+                meeting=meeting,
+                actor=request.user,
+                items=filled_rows(agenda),
+                links=filled_rows(links),
+                version=version.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            problem = error.messages[0]
+        else:
+            messages.success(request, _("The agenda and the links are saved."))
+            return redirect("meetings:detail", pk=meeting.pk)
+    elif data is not None:
+        problem = _("Some rows are not right: see the messages by the fields.")
+    return render(
+        request,
+        "meetings/agenda.html",
+        {
+            "meeting": meeting,
+            "agenda_formset": agenda,
+            "links_formset": links,
+            "version_form": version,
+            "problem": problem,
+        },
+        status=400 if problem else 200,
+    )
 
 
 def _detail(request, meeting, **forms):

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.uploads import CONTENT_TYPES
@@ -258,3 +259,28 @@ def opt_out(request, token: str):
             "opt_in": ReminderOptOutForm.OPT_IN,
         },
     )
+
+
+# The body a mail program POSTs for a one-click unsubscribe (RFC 8058, section 3.1).
+ONE_CLICK_BODY = "One-Click"
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def opt_out_one_click(request, token: str):
+    """The mail's List-Unsubscribe-Post target: a mail program stops the reminders in one
+    request, without the page.
+
+    No CSRF token: the POST comes from the mail program, not from a page of ours, and the
+    signed token names the person, so nobody can stop someone else's reminders without
+    their mail. Only a POST with the RFC 8058 body works: a link scanner's GET or HEAD gets
+    405 and changes nothing.
+    """
+    person = opt_out_token_open(token)
+    if person is None:
+        raise Http404
+    if request.POST.get("List-Unsubscribe") != ONE_CLICK_BODY:
+        return HttpResponseBadRequest(_("Unknown action."))
+    reminder_opt_out(user=person)
+    return HttpResponse(_("You will receive no more reminders."), content_type="text/plain")

@@ -3,15 +3,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportMixin
 
-from selection.services.intake import ImportErrors
+from core.admin import CheckedExportMixin, CheckedImportMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     Arrondissement,
@@ -25,15 +23,16 @@ from .models import (
     SDGGoal,
     SDGTarget,
     Snapshot,
+    SnapshotEntry,
     StatusDocument,
     StatusVersion,
 )
 from .resources import (
-    IMPORT_FORMATS,
     ContactInvitationResource,
     InvitationConfirmImportForm,
     InvitationImportForm,
     InvitationImportStorage,
+    MunicipalityContactResource,
 )
 from .services.invitations import (
     invitation_create,
@@ -44,28 +43,22 @@ from .services.invitations import (
 )
 
 
-class ReadOnlyReferenceAdmin(admin.ModelAdmin):
+class ReadOnlyReferenceAdmin(ReadOnlyAdmin):
     """Reference data comes from load_reference_data; the admin only shows it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Province)
 class ProvinceAdmin(ReadOnlyReferenceAdmin):
     list_display = ["name", "nis_code"]
+    search_fields = ["name", "nis_code"]
 
 
 @admin.register(Arrondissement)
 class ArrondissementAdmin(ReadOnlyReferenceAdmin):
     list_display = ["name", "nis_code", "province"]
     list_filter = ["province"]
+    search_fields = ["name", "nis_code"]
+    list_select_related = ["province"]
 
 
 @admin.register(Municipality)
@@ -85,20 +78,16 @@ class MunicipalityAdmin(ReadOnlyReferenceAdmin):
     list_select_related = ["province", "arrondissement"]
 
 
-class SDGTargetInline(admin.TabularInline):
+class SDGTargetInline(ReadOnlyInline):
     model = SDGTarget
     fields = ["code", "type", "text_en"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SDGGoal)
 class SDGGoalAdmin(ReadOnlyReferenceAdmin):
     list_display = ["number", "short_title_nl", "short_title_en", "colour"]
+    search_fields = ["short_title_nl", "short_title_en", "title_en"]
     inlines = [SDGTargetInline]
 
 
@@ -107,11 +96,17 @@ class SDGTargetAdmin(ReadOnlyReferenceAdmin):
     list_display = ["code", "goal", "type"]
     list_filter = ["goal", "type"]
     search_fields = ["code", "text_en"]
+    list_select_related = ["goal"]
 
 
 @admin.register(MunicipalityContact)
-class MunicipalityContactAdmin(admin.ModelAdmin):
+class MunicipalityContactAdmin(CheckedExportMixin, admin.ModelAdmin):
+    """Contacts come in through an invitation (one, or an imported file of them: see the
+    invitations); here they are exported, and corrected."""
+
+    resource_classes = [MunicipalityContactResource]
     list_display = ["user", "municipality", "job_title", "phone"]
+    list_filter = ["municipality__province"]
     list_select_related = ["user", "municipality"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "municipality__name"]
     autocomplete_fields = ["user", "municipality"]
@@ -125,6 +120,15 @@ class AssessmentOptionInline(admin.TabularInline):
     model = AssessmentOption
     fields = ["order", "text_nl", "text_en", "points"]
     extra = 0
+
+
+@admin.register(AssessmentOption)
+class AssessmentOptionAdmin(admin.ModelAdmin):
+    list_display = ["text_nl", "question", "order", "points"]
+    list_filter = ["question__track", "question__active"]
+    list_select_related = ["question"]
+    search_fields = ["text_nl", "text_en", "question__text_nl"]
+    autocomplete_fields = ["question"]
 
 
 @admin.register(AssessmentQuestion)
@@ -198,10 +202,21 @@ class MunicipalityStatusAdmin(ReadOnlyReferenceAdmin):
         return obj.current.get_overall_level_display()
 
 
+class SnapshotEntryInline(ReadOnlyInline):
+    model = SnapshotEntry
+    fields = ["municipality", "version"]
+    readonly_fields = fields
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("municipality", "version")
+
+
 @admin.register(Snapshot)
 class SnapshotAdmin(ReadOnlyReferenceAdmin):
     """Snapshots are taken on the portal's snapshots page (and by the half-yearly job)."""
 
+    inlines = [SnapshotEntryInline]
     list_display = ["label", "taken_at", "taken_by", "key", "entry_count"]
     list_select_related = ["taken_by"]
     search_fields = ["label", "key"]
@@ -273,7 +288,7 @@ class InvitationStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ContactInvitation)
-class ContactInvitationAdmin(ImportMixin, admin.ModelAdmin):
+class ContactInvitationAdmin(CheckedImportMixin, admin.ModelAdmin):
     """Invitations are created (and resent, revoked) only through the invitation service;
     the admin never saves the model itself and never shows a token."""
 
@@ -331,9 +346,6 @@ class ContactInvitationAdmin(ImportMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # An invitation is the record of who invited whom; revoke it instead.
         return False
-
-    def has_import_permission(self, request):
-        return self.has_add_permission(request)
 
     def get_fields(self, request, obj=None):
         return self.ADD_FIELDS if obj is None else self.VIEW_FIELDS
@@ -405,56 +417,9 @@ class ContactInvitationAdmin(ImportMixin, admin.ModelAdmin):
             % {"count": revoked},
         )
 
-    # --- The import (see municipalities/resources.py) ----------------------------------------
+    # --- The import (see municipalities/resources.py and core.admin.CheckedImportMixin) ----
 
-    def get_import_formats(self):
-        return IMPORT_FORMATS
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        return {"request": request}
-
-    def import_action(self, request, **kwargs):
-        response = super().import_action(request, **kwargs)
-        context = getattr(response, "context_data", None) or {}
-        stored = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
-        if stored and not context.get("confirm_form"):
-            # Not confirmable (it has problems): nothing will ask for the stored file again.
-            InvitationImportStorage(name=stored).remove()
-        return response
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, ImportErrors):
-            for _row, message in e.errors:
-                form.add_error("import_file", message)
-        else:
-            form.add_error(
-                "import_file",
-                _("The file cannot be read. Save it as CSV (UTF-8) or as an Excel workbook."),
-            )
-
-    def process_dataset(self, dataset, form, request, **kwargs):
-        # A row that became invalid since the preview (someone accepted, an address became a
-        # contact elsewhere) must undo the whole import, not just skip that row.
-        kwargs["rollback_on_validation_errors"] = True
-        return super().process_dataset(dataset, form, request, **kwargs)
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            self.message_user(
-                request,
-                _(
-                    "Nothing was imported: the file has problems now that it did not have "
-                    "at the preview. Upload it again to see them."
-                ),
-                level=messages.ERROR,
-            )
-            return HttpResponseRedirect(reverse("admin:municipalities_contactinvitation_import"))
-        return super().process_result(result, request)
-
-    def add_success_message(self, result, request):
-        count = len(result.valid_rows())
-        self.message_user(
-            request,
-            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", count)
-            % {"count": count},
-        )
+    def import_done_message(self, count: int) -> str:
+        return ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", count) % {
+            "count": count
+        }

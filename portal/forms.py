@@ -184,7 +184,12 @@ class GoalForm(StatusForm):
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["targets"].choices = [
-            (target.code, format_html("<strong>{}</strong> {}", target.code, target.text_en))
+            (
+                target.code,
+                format_html(
+                    '<strong>{}</strong> <span lang="en">{}</span>', target.code, target.text_en
+                ),
+            )
             for target in targets
         ]
         self.helper.layout = Layout(

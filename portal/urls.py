@@ -1,6 +1,8 @@
 from django.urls import path
 
 from .views import contact, invitations, overview, progress
+from .views import dashboard as dashboard_views
+from .views import public as public_views
 
 app_name = "portal"
 
@@ -24,6 +26,7 @@ urlpatterns = [
         contact.restore,
         name="restore",
     ),
+    path("staff/dashboard/", dashboard_views.dashboard, name="dashboard"),
     # Staff overviews of every municipality.
     path("staff/status/", overview.heatmap, name="heatmap"),
     path("staff/status/map/", progress.status_map, name="map"),
@@ -33,4 +36,11 @@ urlpatterns = [
     path("staff/status/compare/", progress.compare, name="compare"),
     # The link of an invitation e-mail: no login, the token is the key.
     path("invitation/<str:token>/", invitations.accept, name="invitation_accept"),
+    # A programme's public page (no login, off by default) and the staff switch for it.
+    path("public/programmes/<int:pk>/", public_views.public_page, name="public_page"),
+    path(
+        "staff/programmes/<int:programme_pk>/public/",
+        public_views.public_switch,
+        name="public_switch",
+    ),
 ]

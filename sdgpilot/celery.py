@@ -39,4 +39,9 @@ app.conf.beat_schedule = {
     # in "sending", and mark what passed its deadline as missed (meetings/reminders.py).
     "dispatch-due-reminders": {"task": "meetings.tasks.dispatch_reminders", "schedule": 60.0},
     "sweep-reminders": {"task": "meetings.tasks.sweep_reminders", "schedule": 300.0},
+    # Subsidy reports coming due: each reminded once (partners/services.py), daily at 07:00.
+    "remind-subsidy-reports": {
+        "task": "partners.tasks.remind_subsidy_reports",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }

@@ -65,7 +65,9 @@ INSTALLED_APPS = [
     "municipalities",
     "selection",
     "meetings",
+    "partners",
     "portal",
+    "reports",
     "demo",
 ]
 

@@ -19,5 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portal.urls")),
     path("", include("meetings.urls")),
+    path("", include("partners.urls")),
     path("", include("selection.urls")),
+    path("", include("reports.urls")),
 ]

@@ -1,11 +1,12 @@
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ProgrammeImportExportMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from municipalities.models import Province
 
 from .enums import CriterionKind, SizeClass
@@ -26,10 +27,30 @@ from .models import (
     Score,
     SelectionRun,
 )
+from .resources import BoardMemberResource, CandidacyResource
 from .selectors import programmes_for_staff
 from .selectors.decisions import decision_tally
 from .services.criteria import programme_seed_criteria
 from .services.intake import candidacy_save
+from .services.programme import next_phase, programme_set_phase
+from .services.proposal import candidacy_withdraw
+from .services.public import programme_publish_page
+
+
+def run_service(model_admin, request, queryset, call, done_message) -> None:
+    """An admin action: the service once per selected row; its refusals become messages."""
+    done = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except ValidationError as error:
+            model_admin.message_user(request, f"{obj}: {' '.join(error.messages)}", messages.ERROR)
+        except PermissionDenied:
+            model_admin.message_user(request, f"{obj}: {_('Not allowed.')}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        model_admin.message_user(request, done_message(done), messages.SUCCESS)
 
 
 class BoardMemberInline(admin.TabularInline):
@@ -38,17 +59,118 @@ class BoardMemberInline(admin.TabularInline):
     autocomplete_fields = ["user", "organisation"]
 
 
+class CriterionInline(ReadOnlyInline):
+    """The criteria at a glance; each opens in its own page, with its quotas."""
+
+    model = Criterion
+    fields = ["position", "kind", "name", "weight", "attribute"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class CandidacyInline(ReadOnlyInline):
+    """The candidacies at a glance; each opens in its own page (saved by candidacy_save)."""
+
+    model = Candidacy
+    fields = ["municipality", "state", "sdg_status", "submitted_at", "outcome"]
+    readonly_fields = fields
+    show_change_link = True
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("municipality")
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "starts_on", "ends_on", "phase", "pilot_group_size", "is_demo"]
-    list_filter = ["phase"]
-    # The phase moves only through the programme's staff page (programme_set_phase), which
-    # checks the transitions and keeps the reason of a step back.
-    readonly_fields = ["phase"]
-    inlines = [BoardMemberInline]
-    actions = ["seed_standard_criteria"]
+    list_display = [
+        "name",
+        "starts_on",
+        "ends_on",
+        "phase",
+        "pilot_group_size",
+        "call_closes_at",
+        "public_page",
+        "is_demo",
+    ]
+    list_filter = ["phase", "public_page", "is_demo", "score_visibility"]
+    search_fields = ["name"]
+    date_hierarchy = "starts_on"
+    # The phase moves only through programme_set_phase (the programme's staff page, or the
+    # action below), which checks the transitions and keeps the reason of a step back.
+    # The public page too: programme_publish_page (the programme's page or the actions).
+    readonly_fields = ["phase", "public_page", "public_since"]
+    inlines = [CriterionInline, BoardMemberInline, CandidacyInline]
+    actions = [
+        "seed_standard_criteria",
+        "move_to_next_phase",
+        "publish_public_page",
+        "withdraw_public_page",
+    ]
 
-    @admin.action(description=_("Add the standard criteria and quotas"))
+    def _publish(self, request, queryset, public: bool, done_message):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda programme: programme_publish_page(
+                actor=request.user, programme=programme, public=public
+            ),
+            done_message,
+        )
+
+    @admin.action(description=_("Publish the public page"), permissions=["change"])
+    def publish_public_page(self, request, queryset):
+        self._publish(
+            request,
+            queryset,
+            True,
+            lambda n: (
+                ngettext("%(count)d public page published.", "%(count)d public pages published.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Take the public page offline"), permissions=["change"])
+    def withdraw_public_page(self, request, queryset):
+        self._publish(
+            request,
+            queryset,
+            False,
+            lambda n: (
+                ngettext(
+                    "%(count)d public page taken offline.",
+                    "%(count)d public pages taken offline.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Move to the next phase"), permissions=["change"])
+    def move_to_next_phase(self, request, queryset):
+        def step(programme):
+            phase = next_phase(programme)
+            if phase is None:
+                raise ValidationError(_("There is no next phase to move to from here."))
+            programme_set_phase(programme=programme, phase=phase, actor=request.user)
+
+        run_service(
+            self,
+            request,
+            queryset,
+            step,
+            lambda n: (
+                ngettext(
+                    "%(count)d programme moved to its next phase.",
+                    "%(count)d programmes moved to their next phase.",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Add the standard criteria and quotas"), permissions=["change"])
     def seed_standard_criteria(self, request, queryset):
         created = sum(len(programme_seed_criteria(programme=p)) for p in queryset)
         self.message_user(
@@ -77,7 +199,8 @@ class BoardOrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(BoardMember)
-class BoardMemberAdmin(admin.ModelAdmin):
+class BoardMemberAdmin(ProgrammeImportExportMixin, admin.ModelAdmin):
+    resource_classes = [BoardMemberResource]
     list_display = ["user", "user_email", "organisation", "programme", "active"]
     list_editable = ["active"]
     list_filter = ["programme", "active", "organisation__kind", "organisation"]
@@ -89,15 +212,25 @@ class BoardMemberAdmin(admin.ModelAdmin):
     def user_email(self, obj):
         return obj.user.email
 
+    def import_done_message(self, count: int) -> str:
+        return ngettext(
+            "%(count)d board member imported.", "%(count)d board members imported.", count
+        ) % {"count": count}
+
 
 @admin.register(Candidacy)
-class CandidacyAdmin(SimpleHistoryAdmin):
-    """Staff entry of candidacies; saving goes through the same service as the online form."""
+class CandidacyAdmin(ProgrammeImportExportMixin, SimpleHistoryAdmin):
+    """Staff entry of candidacies; saving goes through the same service as the online form,
+    and so does the import (with a preview; see selection/resources.py)."""
 
     form = CandidacyAdminForm
+    resource_classes = [CandidacyResource]
+    # The link to the staff import page; the import and export buttons are added to it.
+    change_list_template = "admin/selection/candidacy/change_list.html"
+    actions = ["withdraw_candidacies"]
     list_display = [
         "municipality",
-        "municipality__province",
+        "province",
         "programme",
         "state",
         "sdg_status",
@@ -127,7 +260,12 @@ class CandidacyAdmin(SimpleHistoryAdmin):
         "contact_email",
         "twinning_partner",
     ]
-    autocomplete_fields = ["municipality"]
+    autocomplete_fields = ["municipality", "programme"]
+    date_hierarchy = "submitted_at"
+
+    @admin.display(description=_("province"), ordering="municipality__province__name")
+    def province(self, candidacy):
+        return candidacy.municipality.province
     readonly_fields = [
         "state",
         "submitted_at",
@@ -205,6 +343,27 @@ class CandidacyAdmin(SimpleHistoryAdmin):
         obj._state.adding = False
         obj.refresh_from_db()
 
+    @admin.action(
+        description=_("Record that the municipality withdrew its candidacy"),
+        permissions=["change"],
+    )
+    def withdraw_candidacies(self, request, queryset):
+        run_service(
+            self,
+            request,
+            queryset,
+            lambda candidacy: candidacy_withdraw(candidacy=candidacy, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d candidacy withdrawn.", "%(count)d candidacies withdrawn.", n)
+                % {"count": n}
+            ),
+        )
+
+    def import_done_message(self, count: int) -> str:
+        return ngettext(
+            "%(count)d candidacy imported.", "%(count)d candidacies imported.", count
+        ) % {"count": count}
+
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         if request.user.has_perm("selection.import_candidacies"):
@@ -252,7 +411,8 @@ class CriterionAdmin(SimpleHistoryAdmin):
     list_display = ["name", "programme", "kind", "attribute", "weight", "position", "quota_count"]
     list_filter = ["programme", "kind", "attribute"]
     list_select_related = ["programme"]
-    search_fields = ["name", "rubric"]
+    search_fields = ["name", "rubric", "programme__name"]
+    autocomplete_fields = ["programme"]
     readonly_fields = ["possible_values"]
     fieldsets = [
         (None, {"fields": ["programme", "kind", "name", "position"]}),
@@ -283,24 +443,34 @@ class CriterionAdmin(SimpleHistoryAdmin):
         )
 
 
-# --- Proposal and decision: read-only in the admin; the staff pages record them. -----------
+@admin.register(Quota)
+class QuotaAdmin(admin.ModelAdmin):
+    """Quotas are edited with their criterion (which checks their values); listed here."""
 
+    list_display = ["criterion", "programme", "value", "minimum", "maximum"]
+    list_filter = ["criterion__programme", "criterion__attribute"]
+    list_select_related = ["criterion__programme"]
+    search_fields = ["value", "criterion__name"]
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
+    @admin.display(description=_("programme"), ordering="criterion__programme")
+    def programme(self, quota):
+        return quota.criterion.programme
+
+    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+# --- Proposal and decision: read-only in the admin; the staff pages record them. -----------
 
 
 @admin.register(SelectionRun)
 class SelectionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "programme", "aggregation", "status", "created_by", "created_at"]
     list_filter = ["programme", "status", "aggregation"]
+    search_fields = ["programme__name", "scores_hash", "settings_hash"]
     list_select_related = ["programme", "created_by"]
     date_hierarchy = "created_at"
     fields = [
@@ -318,16 +488,14 @@ class SelectionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
 
 
-class DecisionVoteInline(ReadOnlyAdminMixin, admin.TabularInline):
+class DecisionVoteInline(ReadOnlyInline):
     model = DecisionVote
-    extra = 0
     fields = ["member", "present", "vote"]
     readonly_fields = fields
 
 
-class AmendmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+class AmendmentInline(ReadOnlyInline):
     model = Amendment
-    extra = 0
     fields = ["candidacy", "action", "reason"]
     readonly_fields = fields
 
@@ -346,6 +514,8 @@ class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     ]
     list_filter = ["programme", "status", "rule"]
     list_select_related = ["programme", "run"]
+    search_fields = ["programme__name", "meeting_location", "minutes", "scores_hash"]
+    date_hierarchy = "meeting_date"
     inlines = [DecisionVoteInline, AmendmentInline]
     fields = [
         "programme",
@@ -384,11 +554,10 @@ class DecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 # --- Board members' work: visible to staff, written only by the members' own pages. ---------
 
 
-class ScoreInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ScoreInline(ReadOnlyInline):
     model = Score
     fields = ["criterion", "value", "not_applicable", "comment"]
     readonly_fields = fields
-    extra = 0
 
 
 @admin.register(Review)
@@ -406,3 +575,31 @@ class ConflictDeclarationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_filter = ["candidacy__programme", "conflict_type"]
     list_select_related = ["candidacy__municipality", "member__user", "member__organisation"]
     search_fields = ["candidacy__municipality__name", "member__user__email", "note"]
+
+
+@admin.register(Score)
+class ScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["review", "criterion", "value", "not_applicable"]
+    list_filter = ["review__candidacy__programme", "criterion__kind", "not_applicable"]
+    list_select_related = [
+        "review__candidacy__municipality",
+        "review__member__user",
+        "criterion",
+    ]
+    search_fields = ["review__candidacy__municipality__name", "review__member__user__email"]
+
+
+@admin.register(DecisionVote)
+class DecisionVoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["decision", "member", "present", "vote"]
+    list_filter = ["decision__programme", "present", "vote"]
+    list_select_related = ["decision__programme", "member__user"]
+    search_fields = ["member__user__email", "member__user__last_name"]
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["decision", "candidacy", "action"]
+    list_filter = ["decision__programme", "action"]
+    list_select_related = ["decision__programme", "candidacy__municipality"]
+    search_fields = ["candidacy__municipality__name", "reason"]

@@ -65,6 +65,12 @@ class Programme(models.Model):
         default=False,
         help_text=_("Its candidacy facts, names and scores are generated, not real."),
     )
+    public_page = models.BooleanField(
+        _("public page"),
+        default=False,
+        help_text=_("A page without login shows the criteria, the groups and the meetings held."),
+    )
+    public_since = models.DateTimeField(_("public since"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

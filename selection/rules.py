@@ -226,6 +226,8 @@ rules.add_perm("selection.run_selection", rules.is_staff)
 rules.add_perm("selection.record_decision", rules.is_staff)
 rules.add_perm("selection.import_candidacies", rules.is_staff)
 rules.add_perm("selection.set_phase", rules.is_staff)
+# Publishing or withdrawing a programme's public page (portal.views.public).
+rules.add_perm("selection.publish_page", rules.is_staff)
 rules.add_perm("selection.lift_conflict", rules.is_staff)
 
 # Board members. Opening a dossier needs a declaration first; a conflicted member may read

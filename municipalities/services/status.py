@@ -85,7 +85,7 @@ def _document_at(municipality: Municipality, number: int) -> dict:
         return empty_document()
     version = StatusVersion.objects.filter(municipality=municipality, number=number).first()
     if version is None:
-        raise ValidationError("unknown version")
+        raise ValidationError(_("There is no such version."))
     return version.document
 
 
@@ -165,12 +165,12 @@ def status_update(
     if not rules.has_perm("municipalities.update_sdg_status", actor, municipality):
         raise PermissionDenied
     if kind not in StatusPart.values or kind == StatusPart.RESTORE:
-        raise ValidationError("unknown kind of change")
+        raise ValidationError(_("Unknown kind of change."))
     status = _lock(municipality)
     current = status.current.document if status else empty_document()
     current_number = status.current.number if status else 0
     if not 0 <= base_version <= current_number:
-        raise ValidationError("unknown version")
+        raise ValidationError(_("There is no such version."))
     base = current if base_version == current_number else _document_at(municipality, base_version)
 
     catalogue = Catalogue.load()
@@ -221,12 +221,12 @@ def status_restore(
         raise PermissionDenied
     status = _lock(municipality)
     if status is None:
-        raise ValidationError("nothing to restore")
+        raise ValidationError(_("There is nothing to restore."))
     if status.current.number != base_version:
         raise StatusConflict([], status.current)
     earlier = StatusVersion.objects.filter(municipality=municipality, number=number).first()
     if earlier is None or earlier.number == status.current.number:
-        raise ValidationError("unknown version")
+        raise ValidationError(_("There is no such version."))
     return _append(
         municipality=municipality,
         status=status,

@@ -172,6 +172,10 @@ class AmendmentForm(forms.Form):
     def __init__(self, *args, candidacies, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["candidacy"].queryset = candidacies
+        # The inline table shows the labels as column heads only: each field needs its own
+        # accessible name for screen readers.
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = field.label
 
 
 class BaseAmendmentFormSet(forms.BaseFormSet):

@@ -9,8 +9,9 @@ def test_browser_staff_logs_in_in_dutch_and_switches_to_english(
     page, live_server, staff_user, password, reference_data
 ):
     log_in(page, live_server, staff_user.email, password)
-    assert page.url == live_server.url + "/staff/"
+    assert page.url == live_server.url + "/staff/dashboard/"
     assert page.locator("html").get_attribute("lang") == "nl"
+    page.goto(live_server.url + "/staff/")
     assert page.locator("h1").inner_text() == "Overzicht van het traject"
     page.click("button[value=en]")
     page.wait_for_load_state()

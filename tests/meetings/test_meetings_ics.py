@@ -260,3 +260,39 @@ def test_feed_runs_the_same_number_of_queries_for_2_and_30_meetings(programme):
         data = calendar_feed_ics(user=person)
     assert len(parse(data)[1]) == 30
     assert len(large.captured_queries) == len(small.captured_queries) == 1
+
+
+@override_settings(SITE_URL="https://sdg.example.org")
+def test_ics_entry_made_once_per_meeting_version_changes_with_any_field(programme):
+    meeting = make_meeting(programme, starts_at=local(2026, 6, 3, 10, 0))
+    ann = UserFactory(first_name="Ann", last_name="Peeters", email="ann@example.org")
+    bert = UserFactory(first_name="Bert", last_name="Claes", email="bert@example.org")
+    _, [for_ann] = parse(meeting_ics(meeting=meeting, attendee=ann))
+    _, [for_bert] = parse(meeting_ics(meeting=meeting, attendee=bert))
+    assert str(for_ann["ATTENDEE"]) == "mailto:ann@example.org"
+    assert str(for_bert["ATTENDEE"]) == "mailto:bert@example.org"
+    assert for_bert["ATTENDEE"].params["CN"] == "Bert Claes"
+    # The kept entry: one DTSTAMP for both, nothing of Ann's in Bert's.
+    assert for_ann["DTSTAMP"].dt == for_bert["DTSTAMP"].dt
+    assert b"ann@" not in meeting_ics(meeting=meeting, attendee=bert)
+    # A field the invitees see changes without a new sequence: a new entry all the same.
+    meeting.description = "Neem uw meerjarenplan mee."
+    _, [changed] = parse(meeting_ics(meeting=meeting, attendee=bert))
+    assert "Neem uw meerjarenplan mee." in str(changed["DESCRIPTION"])
+    _, [english] = parse(meeting_ics(meeting=meeting, attendee=bert, language="en"))
+    assert "Uw bijeenkomsten:" in str(changed["DESCRIPTION"])
+    assert "Your meetings:" in str(english["DESCRIPTION"])
+
+
+def test_ics_entry_is_made_anew_after_a_minute(programme, monkeypatch):
+    import meetings.ics as ics
+
+    meeting = make_meeting(programme, starts_at=local(2026, 6, 3, 10, 0))
+    clock = [1000.0]
+    monkeypatch.setattr(ics.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(ics, "_entries", type(ics._entries)())
+    first = meeting_ics(meeting=meeting)
+    clock[0] += ics.ENTRY_CACHE_S - 1
+    assert meeting_ics(meeting=meeting) is first
+    clock[0] += 2
+    assert meeting_ics(meeting=meeting) is not first

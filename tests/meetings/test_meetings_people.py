@@ -469,6 +469,34 @@ def test_opt_out_with_a_bad_token_is_404(client, contact, invitation):
     assert not ReminderOptOut.objects.exists()
 
 
+def test_one_click_unsubscribe_of_a_mail_program_stops_reminders(client, contact, invitation):
+    from meetings.links import one_click_opt_out_url
+
+    url = one_click_opt_out_url(contact.user)
+    assert url == opt_out_url(contact.user) + "one-click/"
+    # A link scanner's GET or HEAD changes nothing.
+    assert client.get(url).status_code == 405
+    assert client.head(url).status_code == 405
+    # A POST without the RFC 8058 body is refused.
+    assert client.post(url, {"List-Unsubscribe": "Everything"}).status_code == 400
+    assert not ReminderOptOut.objects.exists()
+    # The mail program's POST: no CSRF token, no session, the signed token is the key.
+    csrf_client = type(client)(enforce_csrf_checks=True)
+    response = csrf_client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert set(ReminderOptOut.objects.values_list("user", flat=True)) == {contact.user.pk}
+    # Twice is once.
+    assert csrf_client.post(url, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert ReminderOptOut.objects.count() == 1
+
+
+def test_one_click_unsubscribe_with_a_bad_token_is_404(client, contact, invitation):
+    for bad in ["not-a-token", answer_token(invitation, Answer.YES)]:
+        url = reverse("meetings:opt_out_one_click", args=[bad])
+        assert client.post(url, {"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert not ReminderOptOut.objects.exists()
+
+
 def test_opt_out_with_an_unknown_action_is_400(client, contact):
     response = client.post(opt_out_url(contact.user), {"action": "everything"})
     assert response.status_code == 400

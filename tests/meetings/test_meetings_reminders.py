@@ -74,7 +74,7 @@ def _urls(meetings_urls):
 def queued_tasks(monkeypatch):
     """The ids handed to the broker, in order (the send task itself does not run)."""
     sent = []
-    monkeypatch.setattr(send_delivery, "delay", lambda pk: sent.append(pk))
+    monkeypatch.setattr(send_delivery, "apply_async", lambda args, **options: sent.append(args[0]))
     return sent
 
 
@@ -379,7 +379,13 @@ def test_dispatch_queues_nothing_before_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         dispatch_due(now=now)
     assert queued_tasks == []
-    assert len(callbacks) == 8
+    # One callback queues the whole batch, one task per row.
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert sorted(queued_tasks) == sorted(
+        rows(published_meeting, status=DeliveryStatus.QUEUED).values_list("pk", flat=True)
+    )
+    assert len(queued_tasks) == 8
 
 
 def test_dispatch_takes_the_oldest_first_up_to_the_limit(
@@ -467,11 +473,11 @@ def test_two_dispatchers_racing_claim_each_row_once(
     queued = []
     lock = threading.Lock()
 
-    def record(pk):
+    def record(args, **options):
         with lock:
-            queued.append(pk)
+            queued.append(args[0])
 
-    monkeypatch.setattr(send_delivery, "delay", record)
+    monkeypatch.setattr(send_delivery, "apply_async", record)
     meetings = [make_meeting() for _ in range(6)]
     for meeting in meetings:
         reminders_plan(meeting=meeting)
@@ -518,6 +524,21 @@ def test_send_twice_sends_once(reminder_rules, published_meeting):
     assert mail.outbox[0].to == [
         f"{delivery.recipient.get_full_name()} <{delivery.recipient.email}>"
     ]
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        ("Aurélie", "De Witte", "Aurélie De Witte <a@example.org>"),
+        ("Jan", "Peeters, schepen", '"Jan Peeters, schepen" <a@example.org>'),
+        ("", "", "a@example.org"),
+    ],
+)
+def test_recipient_address_keeps_the_name_and_quotes_where_needed(first, last, expected):
+    from meetings.mail import recipient_address
+
+    person = UserFactory.build(first_name=first, last_name=last, email="a@example.org")
+    assert recipient_address(person) == expected
 
 
 def test_the_task_run_twice_sends_once(reminder_rules, published_meeting):
@@ -872,7 +893,9 @@ def test_a_reminder_in_dutch_with_html_calendar_entry_and_opt_out(
     token = link.rstrip("/").rsplit("/", 1)[-1]
     assert signing.loads(token, salt="meetings.opt_out") == {"u": person.pk}
     assert link in html
-    assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+    # RFC 8058: the mail program's unsubscribe POSTs to the one-click address.
+    assert message.extra_headers["List-Unsubscribe"] == f"<{link.rstrip('/')}/one-click/>"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def when_text_nl(meeting):
@@ -1011,12 +1034,12 @@ def test_the_delivery_header_names_the_row(
 
 
 def test_health_reports_the_oldest_due_unsent_delivery(reminder_rules, published_meeting):
-    assert health_check().oldest_due_delivery_age_s is None
+    assert health_check().figures["oldest_due_delivery_age_s"] is None
     now = timezone.now()
     _due_reminder(
         published_meeting, status=DeliveryStatus.PLANNED, due_at=now - timedelta(minutes=5)
     )
-    age = health_check().oldest_due_delivery_age_s
+    age = health_check().figures["oldest_due_delivery_age_s"]
     assert 300 <= age < 330
     # Sent, future and terminal rows do not count.
     Delivery.objects.update(status=DeliveryStatus.SENT)
@@ -1026,7 +1049,7 @@ def test_health_reports_the_oldest_due_unsent_delivery(reminder_rules, published
         key="r:s0",
         due_at=now + timedelta(hours=1),
     )
-    assert health_check().oldest_due_delivery_age_s is None
+    assert health_check().figures["oldest_due_delivery_age_s"] is None
     assert health_check().ok
 
 

@@ -24,8 +24,11 @@ ALLOWED = {
     # Links in meeting mails and the calendar feed: a signed or secret token is the key, a
     # wrong one answers 404 (meetings.views_people).
     "meetings/answer/<str:token>/",
+    "meetings/reminders/<str:token>/one-click/",
     "meetings/reminders/<str:token>/",
     "meetings/calendar/<str:token>.ics",
+    # A programme's public page, once staff publish it; otherwise 404 (portal.views.public).
+    "public/programmes/<int:pk>/",
 }
 
 

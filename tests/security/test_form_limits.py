@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from partners.forms import ContactForm
 from selection.enums import ConflictType, ProgrammePhase, Vote
 from selection.forms.intake import CandidacyAdminForm, CandidacyApplicationForm
 from selection.forms.proposal import AmendmentForm, DecisionForm, RunForm, WithdrawForm
@@ -177,6 +178,8 @@ LIMITS = [
     (DecisionForm, {"members": []}, "meeting_location", 200),
     (DecisionForm, {"members": []}, "minutes", 20_000),
     (AmendmentForm, {"candidacies": Candidacy.objects.none()}, "reason", 1_000),
+    (ContactForm, {"programme": None}, "topic", 200),
+    (ContactForm, {"programme": None}, "outcome", 5_000),
 ]
 
 
@@ -239,9 +242,42 @@ def test_every_text_field_of_every_form_has_a_limit(dossier):
         SnapshotForm(),
         CompareForm(snapshots=Snapshot.objects.none()),
     ]
+    from reports.forms import ReportSnapshotsForm
+
+    forms.append(ReportSnapshotsForm(snapshots=Snapshot.objects.none()))
     from municipalities.admin import ContactInvitationAddForm
 
     forms.append(ContactInvitationAddForm())
+    from core.resources import (
+        CheckedConfirmImportForm,
+        CheckedImportForm,
+        ProgrammeConfirmImportForm,
+        ProgrammeImportForm,
+    )
+    from meetings.resources import MeetingResource
+    from selection.resources import BoardMemberResource, CandidacyResource
+
+    forms += [
+        CheckedImportForm(IMPORT_FORMATS, [MeetingResource]),
+        CheckedConfirmImportForm(),
+        ProgrammeImportForm(IMPORT_FORMATS, [CandidacyResource]),
+        ProgrammeImportForm(IMPORT_FORMATS, [BoardMemberResource]),
+        ProgrammeConfirmImportForm(),
+    ]
+    from portal.views.public import PublicSwitchForm
+
+    forms.append(PublicSwitchForm())
+    from partners.admin import PartnerAdminForm, PartnerContactAdminForm, SubsidyAdminForm
+    from partners.forms import ContactForm, PartnerFilterForm, SubmitReportForm
+
+    forms += [
+        PartnerFilterForm(),
+        ContactForm(programme=None),
+        SubmitReportForm(),
+        PartnerAdminForm(),
+        PartnerContactAdminForm(),
+        SubsidyAdminForm(),
+    ]
     from meetings.admin import (
         ExpectationAdminForm,
         ExpectationReviewForm,
@@ -249,12 +285,15 @@ def test_every_text_field_of_every_form_has_a_limit(dossier):
         ReminderRuleAdminForm,
     )
     from meetings.forms import (
+        AgendaItemForm,
+        AgendaVersionForm,
         AttendanceForm,
         CancelForm,
         DocumentForm,
         ExpectationForm,
         MeetingFilterForm,
         MeetingForm,
+        MeetingLinkForm,
         ReportForm,
     )
     from meetings.forms import ReviewForm as MeetingReviewForm
@@ -265,6 +304,9 @@ def test_every_text_field_of_every_form_has_a_limit(dossier):
 
     forms += [
         MeetingForm(),
+        AgendaItemForm(),
+        MeetingLinkForm(),
+        AgendaVersionForm(),
         MeetingFilterForm(),
         CancelForm(),
         ReportForm(),

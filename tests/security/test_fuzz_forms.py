@@ -31,7 +31,7 @@ from benchmarks.crafted_import import (
     wide_row,
     zip_bomb,
 )
-from meetings.links import answer_url, opt_out_url
+from meetings.links import answer_url, one_click_opt_out_url, opt_out_url
 from municipalities.enums import SdgStatusLevel
 from municipalities.services.invitations import invitation_create
 from selection.enums import (
@@ -374,6 +374,30 @@ INVITATION_FIELDS = {
     "accept": [""],
 }
 
+
+def _partner(w):
+    """A partner of the scoring programme with a subsidy report, made on first use."""
+    from partners.models import Partner, SubsidyReport
+
+    partner = Partner.objects.filter(programme=w["scoring"]).first()
+    if partner is None:
+        partner = Partner.objects.create(programme=w["scoring"], name="ABB", kind="government")
+        subsidy = partner.subsidies.create(
+            programme=w["scoring"],
+            amount=1000,
+            starts_on=date(2017, 1, 1),
+            ends_on=date(2019, 1, 1),
+        )
+        SubsidyReport.objects.create(subsidy=subsidy, title="Eindrapport", due_on=date(2020, 1, 1))
+    return partner
+
+
+def _partner_report(w):
+    from partners.models import SubsidyReport
+
+    return SubsidyReport.objects.get(subsidy__funder=_partner(w))
+
+
 ENDPOINTS = {
     "login": lambda w: (
         None,
@@ -510,6 +534,20 @@ ENDPOINTS = {
         reverse("meetings:edit", args=[_meeting(w).pk]),
         _meeting_fields(w),
     ),
+    "meeting_agenda": lambda w: (
+        w["staff"],
+        reverse("meetings:agenda", args=[_meeting(w).pk]),
+        {
+            "agenda-TOTAL_FORMS": ["1", "2", "1000"],
+            "agenda-INITIAL_FORMS": ["0"],
+            "agenda-0-title": ["Welkom"],
+            "agenda-0-minutes": ["15"],
+            "links-TOTAL_FORMS": ["1"],
+            "links-INITIAL_FORMS": ["0"],
+            "links-0-title": ["Presentatie"],
+            "links-0-url": ["https://example.org/"],
+        },
+    ),
     "meeting_publish": lambda w: (
         w["staff"],
         reverse("meetings:publish", args=[_meeting(w).pk]),
@@ -585,6 +623,11 @@ ENDPOINTS = {
         opt_out_url(w["contact"]),
         {"action": ["opt_out", "opt_in"]},
     ),
+    "reminder_one_click_opt_out": lambda w: (
+        None,
+        one_click_opt_out_url(w["contact"]),
+        {"List-Unsubscribe": ["One-Click"]},
+    ),
     "reminder_opt_out_unknown_token": lambda w: (
         None,
         reverse("meetings:opt_out", args=["not-a-token"]),
@@ -594,6 +637,30 @@ ENDPOINTS = {
         None,
         reverse("portal:invitation_accept", args=["not-a-token"]),
         INVITATION_FIELDS,
+    ),
+    "public_switch": lambda w: (
+        w["staff"],
+        reverse("portal:public_switch", args=[w["scoring"].pk]),
+        {"public": ["on", "off"]},
+    ),
+    "partner_contact_create": lambda w: (
+        w["staff"],
+        reverse("partners:contact_create", args=[w["scoring"].pk, _partner(w).pk]),
+        {
+            "date": ["2018-01-09", "2101-01-01", "1999-12-31"],
+            "who": [str(w["staff"].pk), "0"],
+            "topic": ["Vorming"],
+            "outcome": ["Afspraken."],
+            "meetings": [str(_meeting(w).pk), "99999999999999999999"],
+            "document": ["not a file"],
+        },
+    ),
+    "partner_report_submit": lambda w: (
+        w["staff"],
+        reverse("partners:report_submit", args=[w["scoring"].pk, _partner_report(w).pk]),
+        {
+            f"report-{_partner_report(w).pk}-submitted_on": ["2018-06-25", "2101-01-01"],
+        },
     ),
 }
 
@@ -644,10 +711,13 @@ def test_fuzz_covers_every_post_endpoint():
         "password_reset_confirm",
         "portal:assessment", "portal:goal", "portal:milestones", "portal:actions",
         "portal:action", "portal:restore", "portal:snapshots", "portal:invitation_accept",
-        "meetings:create", "meetings:edit", "meetings:publish", "meetings:cancel",
+        "meetings:create", "meetings:edit", "meetings:agenda", "meetings:publish",
+        "meetings:cancel",
         "meetings:next_year", "meetings:report", "meetings:document_add", "meetings:attendance",
         "meetings:expectations", "meetings:answer", "meetings:answer_link", "meetings:calendar",
-        "meetings:opt_out", "meetings:reminders",
+        "meetings:opt_out", "meetings:opt_out_one_click", "meetings:reminders",
+        "portal:public_switch",
+        "partners:contact_create", "partners:report_submit",
     }  # fmt: skip
     # Pages that show something and take no POST (a POST is refused or ignored).
     read_only = {
@@ -657,9 +727,17 @@ def test_fuzz_covers_every_post_endpoint():
         "selection:agreement", "selection:progress", "selection:run_detail",
         "selection:decision_detail", "selection:decision_record", "selection:my_candidacy",
         "portal:home", "portal:goals", "portal:document", "portal:history",
+        "portal:dashboard",
         "portal:heatmap", "portal:export_csv", "portal:export_xlsx", "portal:map",
         "portal:compare", "meetings:list", "meetings:detail", "meetings:document",
         "meetings:my_meetings", "meetings:my_document", "meetings:calendar_feed",
+        # A programme's public page answers a POST with 405.
+        "portal:public_page",
+        # The report's snapshot choice is a GET form (tests/reports/ fuzzes its parameters).
+        "reports:report", "reports:report_pdf",
+        # Partners: the kind filter of the list is a GET form (tests/partners/ fuzzes it).
+        "partners:home", "partners:list", "partners:detail", "partners:contact_document",
+        "partners:subsidies", "partners:trainings",
     }  # fmt: skip
     assert set(names(get_resolver())) - covered - read_only == set()
 

@@ -10,15 +10,15 @@ def login(client, email, password):
     return client.post(reverse("login"), {"username": email, "password": password}, follow=True)
 
 
-def test_login_staff_lands_on_programme_overview(client, staff_user, password):
+def test_login_staff_lands_on_dashboard(client, staff_user, password):
     response = login(client, "staff@example.org", password)
-    assert response.redirect_chain[-1][0] == reverse("selection:programme_overview")
+    assert response.redirect_chain[-1][0] == reverse("portal:dashboard")
     assert response.status_code == 200
 
 
 def test_login_is_case_insensitive_on_email(client, staff_user, password):
     response = login(client, "Staff@Example.org", password)
-    assert response.redirect_chain[-1][0] == reverse("selection:programme_overview")
+    assert response.redirect_chain[-1][0] == reverse("portal:dashboard")
 
 
 def test_login_board_member_lands_on_candidates_to_score(client, board_member, password):

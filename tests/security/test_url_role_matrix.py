@@ -32,6 +32,7 @@ from municipalities.models import (
     StatusDocument,
 )
 from municipalities.services.status import status_update
+from partners.models import Partner, PartnerContact, SubsidyReport
 from selection.enums import ConflictType, ProgrammePhase, Vote
 from selection.services.decision import decision_record
 from selection.services.proposal import selection_run
@@ -117,7 +118,8 @@ def build_world() -> World:
         member=conflicted, candidacy=candidacy_a, conflict_type=ConflictType.EMPLOYMENT
     )
 
-    deliberation = scored_programme(per_province=4, size=6)
+    # Its public page is published: the one page besides the login open to anyone.
+    deliberation = scored_programme(per_province=4, size=6, public_page=True)
     run = selection_run(programme=deliberation, actor=users["staff"])
     decision = decision_record(
         run=run,
@@ -167,6 +169,24 @@ def build_world() -> World:
         extension="pdf",
         size=15,
         file=SimpleUploadedFile("agenda.pdf", b"%PDF-1.4 agenda"),
+    )
+    # The partners pages: a partner of the scoring programme, a contact with its document,
+    # a subsidy report (found again by programme in the rows below).
+    partner = Partner.objects.create(programme=scoring, name="Team DO", kind="government")
+    PartnerContact.objects.create(
+        partner=partner,
+        date=date(2018, 1, 9),
+        topic="Vorming",
+        document=SimpleUploadedFile("verslag.pdf", b"%PDF-1.4 notes"),
+        document_name="verslag.pdf",
+        document_extension="pdf",
+    )
+    SubsidyReport.objects.create(
+        subsidy=partner.subsidies.create(
+            programme=scoring, amount=1000, starts_on=date(2017, 1, 1), ends_on=date(2019, 1, 1)
+        ),
+        title="Eindrapport",
+        due_on=date(2020, 3, 31),
     )
     return World(
         meeting=meeting,
@@ -261,6 +281,20 @@ def bad_token(w):
     return {"token": "not-a-token"}
 
 
+def partner(w):
+    return {"programme_pk": w.scoring.pk, "pk": Partner.objects.get(programme=w.scoring).pk}
+
+
+def partner_contact(w):
+    contact = PartnerContact.objects.get(partner__programme=w.scoring)
+    return {"programme_pk": w.scoring.pk, "pk": contact.pk}
+
+
+def subsidy_report(w):
+    report = SubsidyReport.objects.get(subsidy__programme=w.scoring)
+    return {"programme_pk": w.scoring.pk, "pk": report.pk}
+
+
 # Each answer tuple is in ROLES order:
 # (anonymous, contact_a, contact_b, member, conflicted, inactive, staff, superuser).
 OPEN = (200,) * 8
@@ -300,6 +334,8 @@ TABLE: dict[str, Row] = {
         get=(L, 405, 404, 404, 404, 404, 405, 405),
         post=(L, 403, 404, 404, 404, 404, R, R),
     ),
+    # The staff's start page: the dashboard of the latest programme (or ?programme=<pk>).
+    "portal:dashboard": Row(none, get=STAFF),
     # Staff overviews of every municipality's status.
     "portal:heatmap": Row(none, get=STAFF),
     "portal:map": Row(none, get=STAFF),
@@ -310,11 +346,17 @@ TABLE: dict[str, Row] = {
     "portal:compare": Row(none, get=STAFF),
     # An invitation link works without a login; an unknown token says so on the page.
     "portal:invitation_accept": Row(lambda w: {"token": "not-a-token"}, get=OPEN, post=OPEN),
+    # A programme's public page: anyone, logged in or not; it takes no POST. The switch
+    # that publishes it is for staff (an empty POST redirects back with an error).
+    "portal:public_page": Row(lambda w: {"pk": w.deliberation.pk}, get=OPEN, post=(405,) * 8),
+    "portal:public_switch": Row(deliberation, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     # Staff pages of the meetings.
     "meetings:list": Row(none, get=STAFF),
     "meetings:create": Row(none, get=STAFF, post=STAFF),
     "meetings:detail": Row(meeting, get=STAFF),
     "meetings:edit": Row(meeting, get=STAFF, post=STAFF),
+    # A POST without the formsets' management data is a 400 (nothing saved).
+    "meetings:agenda": Row(meeting, get=STAFF, post=(L, 403, 403, 403, 403, 403, 400, 400)),
     "meetings:publish": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "meetings:cancel": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "meetings:next_year": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
@@ -340,6 +382,9 @@ TABLE: dict[str, Row] = {
         lambda w: {"token": "not-a-token"}, get=(404,) * 8, post=(404,) * 8
     ),
     "meetings:opt_out": Row(lambda w: {"token": "not-a-token"}, get=(404,) * 8, post=(404,) * 8),
+    "meetings:opt_out_one_click": Row(
+        lambda w: {"token": "not-a-token"}, get=(405,) * 8, post=(404,) * 8
+    ),
     "meetings:calendar_feed": Row(lambda w: {"token": "not-a-token"}, get=(404,) * 8),
     # A contact's own application: always their own municipality's, so B sees B's.
     "selection:my_candidacy": Row(none, get=(L, R, R, 403, 403, 403, 403, 403)),
@@ -387,6 +432,23 @@ TABLE: dict[str, Row] = {
     "selection:decision_confirm": Row(decision, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "selection:decision_discard": Row(decision, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "selection:decision_record": Row(decision, get=STAFF),
+    # The state-of-affairs report of a programme, as a page and as a PDF: staff only.
+    "reports:report": Row(deliberation, get=STAFF),
+    "reports:report_pdf": Row(deliberation, get=STAFF),
+    # Partners and government involvement: staff only; the entry redirects to the latest
+    # programme's partners; an empty POST re-renders its form with the errors (400).
+    "partners:home": Row(none, get=STAFF_ACTION),
+    "partners:list": Row(scoring, get=STAFF),
+    "partners:detail": Row(partner, get=STAFF),
+    "partners:contact_create": Row(
+        partner, get=STAFF_POST_ONLY, post=(L, 403, 403, 403, 403, 403, 400, 400)
+    ),
+    "partners:contact_document": Row(partner_contact, get=STAFF),
+    "partners:subsidies": Row(scoring, get=STAFF),
+    "partners:report_submit": Row(
+        subsidy_report, get=STAFF_POST_ONLY, post=(L, 403, 403, 403, 403, 403, 400, 400)
+    ),
+    "partners:trainings": Row(scoring, get=STAFF),
 }
 
 
@@ -427,7 +489,15 @@ def answer(response):
     return R
 
 
-WATCHED_APPS = {"accounts", "core", "municipalities", "selection", "meetings", "portal"}
+WATCHED_APPS = {
+    "accounts",
+    "core",
+    "municipalities",
+    "selection",
+    "meetings",
+    "portal",
+    "partners",
+}
 REFERENCE_DATA = {Province, Arrondissement, Municipality, SDGGoal, SDGTarget}
 
 
@@ -522,6 +592,20 @@ def test_admin_has_only_the_pages_of_the_rule():
             "admin:municipalities_contactinvitation_import",
             "admin:municipalities_contactinvitation_process_import",
         }
+        # Partners: import with a preview, confirm, export.
+        | {
+            "admin:partners_partner_import",
+            "admin:partners_partner_process_import",
+            "admin:partners_partner_export",
+        }
+        # Candidacies, board members, meetings: import with a preview, confirm, export;
+        # contacts: export.
+        | {
+            f"admin:{name}_{page}"
+            for name in ("selection_candidacy", "selection_boardmember", "meetings_meeting")
+            for page in ("import", "process_import", "export")
+        }
+        | {"admin:municipalities_municipalitycontact_export"}
     )
     assert admin_pattern_names() - known == set()
 
@@ -540,6 +624,18 @@ ADMIN_PAGES = [
         "admin:selection_programme_change", lambda w: [w.scoring.pk], id="programme-change"
     ),
     pytest.param("admin:municipalities_contactinvitation_import", None, id="invitation-import"),
+    *(
+        pytest.param(f"admin:{name}", None, id=name)
+        for name in (
+            "selection_candidacy_import",
+            "selection_candidacy_export",
+            "selection_boardmember_import",
+            "selection_boardmember_export",
+            "meetings_meeting_import",
+            "meetings_meeting_export",
+            "municipalities_municipalitycontact_export",
+        )
+    ),
     pytest.param(
         "admin:auth_user_password_change",
         lambda w: [w.users["member"].pk],

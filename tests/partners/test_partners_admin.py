@@ -1,0 +1,189 @@
+"""The partners' admin: every page renders; partners are written through the services;
+the import previews first, names bad rows by number and writes nothing then."""
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+
+from partners.enums import PartnerKind
+from partners.models import Partner, PartnerContact, Subsidy, SubsidyReport
+from partners.resources import PartnerImportStorage
+from tests.factories import BoardOrganisationFactory, UserFactory
+from tests.partners.conftest import PartnerContactFactory, SubsidyReportFactory
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = "admin:partners_partner_import"
+PROCESS_URL = "admin:partners_partner_process_import"
+
+
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(UserFactory(email="beheer@example.org", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture(autouse=True)
+def empty_import_directory():
+    directory = PartnerImportStorage.directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.iterdir():
+        path.unlink()
+
+
+def upload(client, programme, text: str):
+    file = SimpleUploadedFile("partners.csv", text.encode("utf-8"), content_type="text/csv")
+    return client.post(
+        reverse(IMPORT_URL), {"import_file": file, "resource": "0", "programme": programme.pk}
+    )
+
+
+def confirm(client, preview):
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    return client.post(reverse(PROCESS_URL), data)
+
+
+@pytest.mark.parametrize("model", [Partner, PartnerContact, Subsidy, SubsidyReport])
+def test_every_partners_admin_page_renders(admin_client, programme, model):
+    report = SubsidyReportFactory(subsidy__programme=programme)
+    contact = PartnerContactFactory(partner=report.subsidy.funder)
+    assert model in admin.site._registry
+    opts = model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert admin_client.get(changelist).status_code == 200
+    assert admin_client.get(changelist, {"q": "x"}).status_code == 200
+    assert (
+        admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code
+        == 200
+    )
+    obj = {Partner: contact.partner, PartnerContact: contact, Subsidy: report.subsidy}.get(
+        model, report
+    )
+    change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    assert admin_client.get(change).status_code == 200
+
+
+def test_admin_add_partner_checks_the_kind_links(admin_client, programme):
+    organisation = BoardOrganisationFactory(name="11.11.11")
+    url = reverse("admin:partners_partner_add")
+    data = {
+        "programme": programme.pk,
+        "name": "ABB",
+        "kind": PartnerKind.GOVERNMENT,
+        "role": "BBC",
+        "board_organisation": organisation.pk,
+        "active": "on",
+        "contacts-TOTAL_FORMS": "0",
+        "contacts-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "links to a board organisation" in response.content.decode()
+    assert not Partner.objects.exists()
+
+    data.pop("board_organisation")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    partner = Partner.objects.get()
+    assert (partner.name, partner.kind, partner.programme) == ("ABB", "government", programme)
+    assert partner.history.count() == 1
+
+
+def test_import_previews_then_writes_through_the_services(admin_client, programme):
+    BoardOrganisationFactory(name="11.11.11")
+    existing = Partner.objects.create(programme=programme, name="ABB", kind="other")
+    text = (
+        "name;kind;role;board_organisation;province;website;active\n"
+        "ABB;government;De BBC;;;https://www.vlaanderen.be;ja\n"
+        "11.11.11;Advisory board organisation;Klankbordgroep;11.11.11;;;\n"
+        "Provincie Limburg;provincie;;;Limburg;;nee\n"
+    )
+    preview = upload(admin_client, programme, text)
+    assert preview.status_code == 200
+    assert preview.context["confirm_form"] is not None
+    assert Partner.objects.count() == 1  # the dry run wrote nothing
+
+    response = confirm(admin_client, preview)
+    assert response.status_code == 302
+    partners = {p.name: p for p in Partner.objects.filter(programme=programme)}
+    assert set(partners) == {"ABB", "11.11.11", "Provincie Limburg"}
+    assert partners["ABB"].pk == existing.pk and partners["ABB"].kind == "government"
+    assert partners["11.11.11"].board_organisation.name == "11.11.11"
+    assert partners["Provincie Limburg"].province.name == "Limburg"
+    assert partners["Provincie Limburg"].active is False
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("X;spaceship;;;;;", "unknown kind"),
+        ("X;government;;11.11.11;;;", "links to a board organisation"),
+        ("X;province;;;Atlantis;;", "unknown province"),
+        ("X;other;;;;javascript:alert(1);", "is not a web address"),
+        (";other;;;;;", "the name is empty"),
+        ("ABB;other;;;;;", "already in row 2"),
+    ],
+)
+def test_import_with_a_bad_row_names_it_and_writes_nothing(admin_client, programme, row, message):
+    BoardOrganisationFactory(name="11.11.11")
+    text = "name;kind;role;board_organisation;province;website;active\nABB;government;;;;;\n" + row
+    response = upload(admin_client, programme, text + "\n")
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None
+    content = response.content.decode()
+    assert "Row 3" in content and message in content
+    assert not Partner.objects.exists()
+
+
+def test_import_by_plain_staff_is_refused(client, programme):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(reverse(IMPORT_URL)).status_code == 403
+
+
+def test_export_lists_the_partners(admin_client, programme):
+    Partner.objects.create(programme=programme, name="ABB", kind="government", role="BBC")
+    response = admin_client.post(
+        reverse("admin:partners_partner_export"),
+        {
+            "format": "0",
+            "resource": "0",
+            "export_items": [],
+            **{
+                f"partnerresource_{f}": "on"
+                for f in (
+                    "name",
+                    "kind",
+                    "role",
+                    "board_organisation",
+                    "province",
+                    "website",
+                    "active",
+                )
+            },
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode("utf-8-sig")
+    assert "ABB" in body and "government" in body
+
+
+def test_mark_submitted_action_calls_the_service(admin_client, programme):
+    report = SubsidyReportFactory(subsidy__programme=programme)
+    response = admin_client.post(
+        reverse("admin:partners_subsidyreport_changelist"),
+        {"action": "mark_submitted_today", "_selected_action": [report.pk]},
+    )
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.submitted_on is not None
+    assert report.history.count() == 2
