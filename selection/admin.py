@@ -266,6 +266,7 @@ class CandidacyAdmin(ProgrammeImportExportMixin, SimpleHistoryAdmin):
     @admin.display(description=_("province"), ordering="municipality__province__name")
     def province(self, candidacy):
         return candidacy.municipality.province
+
     readonly_fields = [
         "state",
         "submitted_at",
