@@ -126,8 +126,9 @@ VOID_ELEMENTS = {
     "track",
     "wbr",
 }
-# A word; one with an underscore is a code (a column name such as first_name), not text.
-WORD = re.compile(r"[A-Za-z_]+(?:'[A-Za-z]+)?")
+# A word; one with an underscore is a code (a column name such as first_name), not text, and
+# letters run together with digits are a code too (a hash such as be5748..., an id).
+WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_]+(?:'[A-Za-z]+)?(?![A-Za-z0-9_])")
 
 
 class _VisibleText(HTMLParser):

@@ -158,7 +158,7 @@ def test_browser_staff_ranks_runs_and_records_a_unanimous_decision(
     programme = demo.current
     page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, live_server, "staff@example.org", password)
-    assert page.url == live_server.url + "/staff/"
+    assert page.url == live_server.url + "/staff/dashboard/"
 
     # The 2026 programme is being scored: staff close the scoring from its page.
     page.goto(live_server.url + f"/staff/programmes/{programme.pk}/")
