@@ -165,6 +165,46 @@ def start_worker(smtp_port: int, options: dict) -> subprocess.Popen:
     )
 
 
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * TICK_S
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    except OSError:
+        return []
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine spent busy (all cores, /proc/stat), for the shares."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) * TICK_S
+
+
+def cpu_sample(worker: subprocess.Popen) -> dict:
+    """Where the CPU went so far: the worker's main process (it takes tasks from Redis and
+    hands them to its pool), its pool processes (the send tasks), this process (the
+    dispatch calls, the SMTP sink and the polling) and the machine as a whole."""
+    return {
+        "machine": machine_busy_s(),
+        "worker_main": _process_cpu_s(worker.pid),
+        "worker_pool": sum(_process_cpu_s(child) for child in _children(worker.pid)),
+        "benchmark": time.process_time(),
+    }
+
+
 def wait(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -193,7 +233,7 @@ def measure(invitees: int, sink: Sink, port: int, options: dict) -> dict:
     from meetings.enums import DeliveryKind, DeliveryStatus
     from meetings.models import Delivery
     from meetings.reminders import dispatch_due, reminders_plan
-    from meetings.tasks import send_delivery
+    from meetings.tasks import queue_sends
 
     meetings = build(invitees)
     started = time.perf_counter()
@@ -212,6 +252,7 @@ def measure(invitees: int, sink: Sink, port: int, options: dict) -> dict:
         record_heartbeat.delay()
 
         wait(lambda: Heartbeat.objects.exists(), 60, "the worker starting")
+        cpu_before = cpu_sample(worker)
         started = time.perf_counter()
         dispatched, calls = 0, 0
         while True:
@@ -225,14 +266,15 @@ def measure(invitees: int, sink: Sink, port: int, options: dict) -> dict:
         done = reminders.filter(status__in=[DeliveryStatus.SENT, DeliveryStatus.FAILED])
         wait(lambda: done.count() >= expected, 600, "every reminder sent")
         total_s = time.perf_counter() - started
+        cpu_after = cpu_sample(worker)
         failed = reminders.filter(status=DeliveryStatus.FAILED).count()
         first_pass = Counter(sink.counts)
         # Every task once more, as a broker delivering twice would: nothing may go out.
+        # Queued as a dispatch queues them (one producer), so the time is the worker's.
         ids = list(reminders.values_list("pk", flat=True))
-        started = time.perf_counter()
-        for pk in ids:
-            send_delivery.delay(pk)
         Heartbeat.objects.all().delete()
+        started = time.perf_counter()
+        queue_sends(ids)
         record_heartbeat.delay()
         wait(lambda: Heartbeat.objects.exists(), 600, "the second pass")
         second_s = time.perf_counter() - started
@@ -261,6 +303,7 @@ def measure(invitees: int, sink: Sink, port: int, options: dict) -> dict:
         "missing": len(set(ids) - received),
         "second_s": second_s,
         "postgres": connection.cursor().connection.server_version,
+        "cpu": {key: cpu_after[key] - cpu_before[key] for key in cpu_before},
     }
 
 
@@ -291,6 +334,29 @@ def report(result: dict) -> str:
             f"{r['expected']:,} no-ops in {r['second_s']:.1f} s, "
             f"{r['duplicates'] - r['first_pass_duplicates']} new mails",
         ),
+    ]
+    cpu, per_mail = r["cpu"], 1000 / max(r["sent"], 1)
+    rest = cpu["machine"] - cpu["worker_main"] - cpu["worker_pool"] - cpu["benchmark"]
+    rows += [
+        (
+            "CPU while dispatching and sending (all cores)",
+            f"{cpu['machine']:.1f} s busy of {os.cpu_count() * r['total_s']:.1f} s "
+            f"({cpu['machine'] / (os.cpu_count() * r['total_s']):.0%}), "
+            f"{cpu['machine'] * per_mail:.1f} ms per mail",
+        ),
+        (
+            "worker pool processes (the send tasks)",
+            f"{cpu['worker_pool'] * per_mail:.1f} ms per mail",
+        ),
+        (
+            "worker main process (takes tasks from Redis, hands them to the pool)",
+            f"{cpu['worker_main'] * per_mail:.1f} ms per mail",
+        ),
+        (
+            "benchmark process (dispatch calls, SMTP sink, polling)",
+            f"{cpu['benchmark'] * per_mail:.1f} ms per mail",
+        ),
+        ("the rest (PostgreSQL, Redis, the machine)", f"{rest * per_mail:.1f} ms per mail"),
     ]
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
     return f"""## Reminders

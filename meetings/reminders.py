@@ -30,6 +30,7 @@ transactions the settings ask for (see `_claim`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -41,7 +42,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -452,44 +452,112 @@ def retry_countdown(attempts: int) -> int:
     return int(min(base * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX_S))
 
 
-def _flags_sql() -> str:
-    """One query for everything the send task re-checks besides the row itself: the pause
-    switch, the person's invitation (active, or any) and their opt-out of reminders.
+# The models the send task reads with the row, in one statement: (alias, model, the
+# Delivery foreign key that reaches it; None for the row itself).
+_LOCKED = (
+    ("d", Delivery, None),
+    ("m", Meeting, "meeting"),
+    ("u", None, "recipient"),  # the user model, resolved when the statement is built
+    ("r", ReminderRule, "rule"),
+)
 
-    Plain SQL because it runs once per mail: the ORM spends longer compiling four EXISTS
-    subqueries than the database spends answering them (benchmarks/reminders.py).
+
+@dataclass(frozen=True)
+class _LockStatement:
+    sql: str
+    # Per model: (alias, model, foreign key name, attnames, (column, converters) each).
+    parts: tuple
+
+
+@functools.cache
+def _lock_statement(vendor: str) -> _LockStatement:
+    """The send task's one round trip: the row locked with its meeting, recipient and rule,
+    and the re-checks (the pause switch, the invitation active or ever, the opt-out).
+
+    Plain SQL built from the models' fields, because it runs once per mail: compiling the
+    equivalent queryset (select_for_update + select_related + four EXISTS) took longer
+    than the database takes to answer it (benchmarks/reminders.py). Values pass through
+    the same converters the ORM applies, so the instances are what a queryset gives.
     """
     quote = connection.ops.quote_name
+    columns, joins, parts = [], [], []
+    for alias, model, via in _LOCKED:
+        model = model or get_user_model()
+        fields = model._meta.concrete_fields
+        columns += [f"{alias}.{quote(field.column)}" for field in fields]
+        cols = [field.get_col(alias) for field in fields]
+        converters = tuple(
+            (
+                col,
+                tuple(connection.ops.get_db_converters(col) + field.get_db_converters(connection)),
+            )
+            for col, field in zip(cols, fields, strict=True)
+        )
+        parts.append((alias, model, via, tuple(field.attname for field in fields), converters))
+        if via is not None:
+            fk = Delivery._meta.get_field(via)
+            join = "LEFT JOIN" if fk.null else "JOIN"
+            joins.append(
+                f"{join} {quote(model._meta.db_table)} {alias} "
+                f"ON {alias}.{quote(model._meta.pk.column)} = d.{quote(fk.column)}"
+            )
     state, invitation, opt_out = (
         quote(model._meta.db_table) for model in (DispatchState, Invitation, ReminderOptOut)
     )
-    return (
-        f"SELECT EXISTS(SELECT 1 FROM {state} WHERE {quote('paused')}), "  # noqa: S608 - names from the models
-        f"EXISTS(SELECT 1 FROM {invitation} WHERE {quote('meeting_id')} = %s "
-        f"AND {quote('user_id')} = %s AND {quote('active')}), "
-        f"EXISTS(SELECT 1 FROM {invitation} WHERE {quote('meeting_id')} = %s "
-        f"AND {quote('user_id')} = %s), "
-        f"EXISTS(SELECT 1 FROM {opt_out} WHERE {quote('user_id')} = %s)"
+    meeting, person = (
+        f"d.{quote(Delivery._meta.get_field(name).column)}" for name in ("meeting", "recipient")
     )
+    invited = (
+        f"SELECT 1 FROM {invitation} i WHERE i.{quote('meeting_id')} = {meeting} "  # noqa: S608
+        f"AND i.{quote('user_id')} = {person}"
+    )
+    columns += [
+        f"EXISTS(SELECT 1 FROM {state} s WHERE s.{quote('paused')})",  # noqa: S608
+        f"EXISTS({invited} AND i.{quote('active')})",
+        f"EXISTS({invited})",
+        f"EXISTS(SELECT 1 FROM {opt_out} o WHERE o.{quote('user_id')} = {person})",  # noqa: S608
+    ]
+    # SQLite has no row locks: the settings' IMMEDIATE transaction serialises the writers.
+    lock = ""
+    if connection.features.has_select_for_update_of:
+        lock = " FOR UPDATE OF d"
+    elif connection.features.has_select_for_update:
+        lock = " FOR UPDATE"
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(Delivery._meta.db_table)} d "  # noqa: S608 - names from the models
+        f"{' '.join(joins)} WHERE d.{quote(Delivery._meta.pk.column)} = %s{lock}"
+    )
+    return _LockStatement(sql=sql, parts=tuple(parts))
+
+
+def _instance(model, attnames, converters, values):
+    for index, (col, functions) in enumerate(converters):
+        for function in functions:
+            values[index] = function(values[index], col, connection)
+    return model.from_db(connection.alias, attnames, values)
 
 
 def _lock(delivery_id: int) -> Delivery | None:
-    """The row, locked (SELECT ... FOR UPDATE; SQLite: the IMMEDIATE transaction), with the
-    send task's re-checks as attributes: paused, invited, was_invited, opted_out."""
-    delivery = (
-        Delivery.objects.select_for_update(of=("self",))
-        .select_related("meeting", "recipient", "rule")
-        .filter(pk=delivery_id)
-        .order_by()
-        .first()
-    )
-    if delivery is None or delivery.status != DeliveryStatus.QUEUED:
-        return delivery
-    meeting, person = delivery.meeting_id, delivery.recipient_id
+    """The row, locked (SELECT ... FOR UPDATE; SQLite: the IMMEDIATE transaction), with its
+    meeting, recipient and rule, and the send task's re-checks as attributes: paused,
+    invited, was_invited, opted_out."""
+    statement = _lock_statement(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(_flags_sql(), [meeting, person, meeting, person, person])
-        flags = cursor.fetchone()
-    delivery.paused, delivery.invited, delivery.was_invited, delivery.opted_out = map(bool, flags)
+        cursor.execute(statement.sql, [delivery_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    row, offset, delivery = list(row), 0, None
+    for _alias, model, via, attnames, converters in statement.parts:
+        values = row[offset : offset + len(attnames)]
+        offset += len(attnames)
+        if via is None:
+            delivery = _instance(model, attnames, converters, values)
+        elif getattr(delivery, Delivery._meta.get_field(via).attname) is not None:
+            setattr(delivery, via, _instance(model, attnames, converters, values))
+    delivery.paused, delivery.invited, delivery.was_invited, delivery.opted_out = (
+        bool(flag) for flag in row[offset:]
+    )
     return delivery
 
 
@@ -560,12 +628,43 @@ def _describe(error: Exception) -> str:
     return text[:500]
 
 
+def _row_update(pk: int, *, statuses: tuple, count_attempt: bool = False, **values) -> int:
+    """UPDATE one delivery row if its status is one of `statuses`: a compare-and-set.
+
+    `Delivery.objects.filter(pk=pk, status__in=statuses).update(**values)` in plain SQL,
+    for the same reason as `_lock_statement`: it runs twice per mail. Values are prepared
+    by their fields as the ORM would. Returns the number of rows changed (0 or 1).
+    """
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in values.items():
+        field = Delivery._meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    if count_attempt:
+        column = quote(Delivery._meta.get_field("attempts").column)
+        assignments.append(f"{column} = {column} + 1")
+    status = quote(Delivery._meta.get_field("status").column)
+    placeholders = ", ".join(["%s"] * len(statuses))
+    sql = (
+        f"UPDATE {quote(Delivery._meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608 - names from the model
+        f"WHERE {quote(Delivery._meta.pk.column)} = %s AND {status} IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, pk, *(str(value) for value in statuses)])
+        return cursor.rowcount
+
+
 def _finish(pk: int, *, status: str, error: str = "", **fields) -> None:
     # From sending (ours) or queued (the sweeper re-queued it while we were slow): either
     # way this attempt decided the row.
-    Delivery.objects.filter(
-        pk=pk, status__in=(DeliveryStatus.SENDING, DeliveryStatus.QUEUED)
-    ).update(status=status, error=error, **fields)
+    _row_update(
+        pk,
+        statuses=(DeliveryStatus.SENDING, DeliveryStatus.QUEUED),
+        status=status,
+        error=error,
+        **fields,
+    )
 
 
 def delivery_send(*, delivery_id: int) -> str:
@@ -609,8 +708,12 @@ def delivery_send(*, delivery_id: int) -> str:
             status, reason = refusal
             _finish(delivery.pk, status=status, error=reason)
             return status
-        claimed = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.QUEUED).update(
-            status=DeliveryStatus.SENDING, sending_at=now, attempts=F("attempts") + 1
+        claimed = _row_update(
+            delivery.pk,
+            statuses=(DeliveryStatus.QUEUED,),
+            count_attempt=True,
+            status=DeliveryStatus.SENDING,
+            sending_at=now,
         )
         if not claimed:
             return DeliveryStatus.SENDING

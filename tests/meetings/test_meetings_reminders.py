@@ -526,6 +526,53 @@ def test_send_twice_sends_once(reminder_rules, published_meeting):
     ]
 
 
+def test_the_locked_row_and_its_related_rows_are_what_the_orm_reads(
+    reminder_rules, published_meeting
+):
+    """The send task reads row, meeting, recipient and rule in one plain statement: every
+    field must come out as a queryset gives it (types, time zones, choices)."""
+    from django.db import transaction
+
+    delivery = _due_reminder(published_meeting)
+    organiserless = _due_reminder(published_meeting, key="invitation:s0", rule=None)
+    organiserless.kind = DeliveryKind.INVITATION
+    organiserless.rule = None
+    organiserless.save()
+    expected = Delivery.objects.select_related("meeting", "recipient", "rule").get(pk=delivery.pk)
+    with transaction.atomic():
+        locked = reminders._lock(delivery.pk)
+        without_rule = reminders._lock(organiserless.pk)
+        missing = reminders._lock(delivery.pk + 1000)
+    for mine, theirs in (
+        (locked, expected),
+        (locked.meeting, expected.meeting),
+        (locked.recipient, expected.recipient),
+        (locked.rule, expected.rule),
+    ):
+        for field in type(theirs)._meta.concrete_fields:
+            assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
+    assert locked.due_at.tzinfo is not None and locked.meeting.starts_at.tzinfo is not None
+    assert (locked.paused, locked.invited, locked.was_invited, locked.opted_out) == (
+        False,
+        True,
+        True,
+        False,
+    )
+    assert without_rule.rule is None and without_rule.rule_id is None
+    assert missing is None
+    ReminderOptOut.objects.create(user=delivery.recipient)
+    published_meeting.invitations.filter(user=delivery.recipient).update(active=False)
+    DispatchState.objects.update_or_create(pk=1, defaults={"paused": True})
+    with transaction.atomic():
+        flags = reminders._lock(delivery.pk)
+    assert (flags.paused, flags.invited, flags.was_invited, flags.opted_out) == (
+        True,
+        False,
+        True,
+        True,
+    )
+
+
 @pytest.mark.parametrize(
     ("first", "last", "expected"),
     [
