@@ -258,7 +258,7 @@ MEASURE = """
 import json, resource, sys, time
 import django
 django.setup()
-from selection.services.intake import ImportErrors, import_file_rows
+from core.spreadsheet_reader import ImportErrors, import_file_rows
 path, name = sys.argv[1], sys.argv[2]
 with open(path, "rb") as handle:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -325,7 +325,7 @@ Read by the import before these checks, on the same machine, the row of 4,000,00
 Before parsing, the import checks the zip members' unpacked sizes and compression ratios and
 the sheet's declared dimension; then it walks the sheet's XML once as a stream, stopping at the
 first row, column or cell over the limits (`MAX_SHEET_ROWS`, `MAX_SHEET_COLUMNS`,
-`MAX_SHEET_CELLS` in `selection/services/intake.py`), and only then reads the values. The
+`MAX_SHEET_CELLS` in `core/spreadsheet_reader.py`), and only then reads the values. The
 slowest refusal is a file that passes the zip checks and fills the sheet up to the cell limit
 (1,100 rows of 100 cells); the slowest accepted file fills it just below.
 

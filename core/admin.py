@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin, ImportMixin
 
-from selection.forms.limits import limit_length
-from selection.services.intake import ImportErrors
+from core.forms import limit_length
+from core.spreadsheet_reader import ImportErrors
 
 from .models import Heartbeat
 from .resources import (

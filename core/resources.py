@@ -4,9 +4,9 @@ django-import-export gives the two steps (upload: a dry run with a preview or th
 confirm: the real import) and the admin pages. What it would do on its own is replaced
 where the project needs more:
 
-- reading: the formats below use the candidacy import's reader
-  (selection.services.intake.import_file_rows), which refuses crafted files (zip bombs,
-  huge sheets) and files that are not what their extension says, and names the problem;
+- reading: the formats below use the project's reader (core.spreadsheet_reader, which the
+  candidacy import uses too), which refuses crafted files (zip bombs, huge sheets) and files
+  that are not what their extension says, and names the problem;
 - writing: `ServiceRowResource` hands each row to a service, never to a model save;
 - errors: every problem is a row-numbered error (the header is row 1, as a spreadsheet
   numbers it) and any problem means nothing is imported;
@@ -45,9 +45,9 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 from import_export.tmp_storages import TempFolderStorage
 
+from core.forms import BoundedModelChoiceField
+from core.spreadsheet_reader import MAX_IMPORT_BYTES, ImportErrors, import_file_rows
 from core.spreadsheets import csv_response, xlsx_response
-from selection.forms.limits import BoundedModelChoiceField
-from selection.services.intake import MAX_IMPORT_BYTES, ImportErrors, import_file_rows
 
 MAX_QUOTED_LENGTH = 60
 MAX_IMPORT_ROWS = 1000

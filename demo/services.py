@@ -12,7 +12,9 @@
 - "SDG-traject 2026-2028" in the scoring phase: the 48 of those 50 municipalities that still
   exist in 2026 apply again, with two municipalities of the same provinces in the place of
   the two that merged in 2019 and 2025. The same 12 users sit on its board; board02 ..
-  board12 have scored part or all of it, board01 has an empty desk.
+  board12 have scored part or all of it, board01 has an empty desk. Its partners are the
+  same bodies, with contacts of 2026 and a subsidy whose reports are still due
+  (demo/partners.py).
 
 Everything is drawn from one fixed seed, so every run gives the same demo (apart from the
 password).
@@ -32,7 +34,7 @@ from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
 from demo.meetings import seed_meetings, seed_upcoming_board_meeting
-from demo.partners import seed_partners
+from demo.partners import CURRENT_PLAN, seed_partners
 from demo.status import seed_status_history
 from municipalities.enums import SdgStatusLevel
 from municipalities.models import Municipality, MunicipalityContact
@@ -472,6 +474,7 @@ def demo_seed(*, password: str) -> DemoSummary:
     programme_seed_criteria(programme=current)
     current = programme_set_phase(programme=current, phase=ProgrammePhase.SCORING, actor=staff)
     _score_current(rng, current, members)
+    seed_partners(programme=current, staff=staff, contacts=contacts, plan=CURRENT_PLAN)
     seed_upcoming_board_meeting(programme=current, staff=staff)
 
     decided.refresh_from_db()

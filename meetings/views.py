@@ -21,7 +21,7 @@ from core.uploads import CONTENT_TYPES
 from municipalities.enums import Audience
 
 from . import services
-from .enums import MeetingKind, MeetingStatus
+from .enums import MeetingAudience, MeetingKind, MeetingStatus
 from .forms import (
     AgendaFormSet,
     AgendaVersionForm,
@@ -77,10 +77,24 @@ def meeting_list(request):
     )
 
 
+def _create_initial(query) -> dict:
+    """The new meeting's programme, kind and audience when a link from another staff page
+    names them (?programme=&kind=&audience=); anything else is ignored."""
+    initial = {}
+    programme = query.get("programme", "")
+    if programme.isdigit():
+        initial["programme"] = int(programme)
+    if query.get("kind") in MeetingKind.values:
+        initial["kind"] = query["kind"]
+    if query.get("audience") in MeetingAudience.values:
+        initial["audience"] = query["audience"]
+    return initial
+
+
 @permission_required(MANAGE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
-    form = MeetingForm(request.POST or None)
+    form = MeetingForm(request.POST or None, initial=_create_initial(request.GET))
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_create(actor=request.user, **form.service_fields())

@@ -1,6 +1,7 @@
 """The partners' admin: every model, with its contacts or reports inline. Partners,
-contacts, subsidies and the submission of a report are written through partners.services;
-partners import and export (a dry run with a preview first, partners.resources)."""
+contacts (on their own page and inline) and the submission of a report are written through
+partners.services; partners import and export (a dry run with a preview first,
+partners.resources)."""
 
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ProgrammeImportExportMixin, limit_lengths
-from selection.forms.limits import COMMENT_MAX_LENGTH
+from core.forms import COMMENT_MAX_LENGTH
 
 from . import services
 from .models import Partner, PartnerContact, Subsidy, SubsidyReport
@@ -70,6 +71,44 @@ class PartnerContactAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit_lengths(self, outcome=COMMENT_MAX_LENGTH)
+
+    def clean(self):
+        """The same checks as the services (meetings of the partner's programme, a staff
+        member); inline, the partner is the page's partner."""
+        cleaned = super().clean()
+        partner = cleaned.get("partner") or getattr(self.instance, "partner", None)
+        if partner is not None and partner.programme_id is not None:
+            probe = PartnerContact(partner=partner, who=cleaned.get("who"))
+            try:
+                services.partner_contact_validate(
+                    probe,
+                    meetings=list(cleaned.get("meetings") or []),
+                    check_who=self.instance.pk is None or "who" in self.changed_data,
+                )
+            except ValidationError as error:
+                raise ValidationError(error.messages) from None
+        return cleaned
+
+
+def contact_save(request, form, *, partner) -> PartnerContact:
+    """A contact form's values through the services: a new contact is logged (the staff
+    member defaults to the one saving), a changed one updated. The document is not on
+    these forms."""
+    data = form.cleaned_data
+    fields = {
+        "date": data["date"],
+        "who": data.get("who"),
+        "topic": data["topic"],
+        "outcome": data.get("outcome") or "",
+    }
+    meetings = list(data.get("meetings") or [])
+    if form.instance.pk is None:
+        return services.partner_contact_log(
+            actor=request.user, partner=partner, meetings=meetings, **fields
+        )
+    return services.partner_contact_update(
+        actor=request.user, contact=form.instance, partner=partner, meetings=meetings, **fields
+    )
 
 
 class SubsidyAdminForm(forms.ModelForm):
@@ -151,6 +190,29 @@ class PartnerAdmin(ProgrammeImportExportMixin, SimpleHistoryAdmin):
             )
             obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
 
+    def save_formset(self, request, form, formset, change):
+        """The contacts inline through the services, as on their own page."""
+        if formset.model is not PartnerContact:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for contact_form in formset.initial_forms:
+            contact = contact_form.instance
+            if contact.pk is None:
+                continue
+            if contact_form in formset.deleted_forms:
+                formset.deleted_objects.append(contact)
+                contact.delete()
+            elif contact_form.has_changed():
+                contact_save(request, contact_form, partner=formset.instance)
+                formset.changed_objects.append((contact, contact_form.changed_data))
+        for contact_form in formset.extra_forms:
+            if not contact_form.has_changed() or contact_form in formset.deleted_forms:
+                continue
+            saved = contact_save(request, contact_form, partner=formset.instance)
+            contact_form.instance = saved
+            formset.new_objects.append(saved)
+
 
 @admin.register(PartnerContact)
 class PartnerContactAdmin(SimpleHistoryAdmin):
@@ -162,6 +224,17 @@ class PartnerContactAdmin(SimpleHistoryAdmin):
     date_hierarchy = "date"
     form = PartnerContactAdminForm
     readonly_fields = ["document", "document_name", "document_extension"]
+
+    def save_model(self, request, obj, form, change):
+        """Through the services: the form's clean() ran the same checks."""
+        saved = contact_save(request, form, partner=form.cleaned_data["partner"])
+        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
+        obj.who = saved.who
+
+    def save_related(self, request, form, formsets, change):
+        # The service set the meetings; only the formsets (none) are left to save.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Subsidy)

@@ -87,6 +87,22 @@ def partner_update(*, actor, partner: Partner, **fields) -> Partner:
     return partner
 
 
+CONTACT_FIELDS = ("partner", "date", "who", "topic", "outcome")
+
+
+def partner_contact_validate(
+    contact: PartnerContact, *, meetings: list[Meeting], check_who: bool = True
+) -> None:
+    """ValidationError unless the contact's meetings are of its partner's programme and the
+    person who had it is a staff member (`check_who=False` when that person is not changed:
+    an old contact stays editable when its author is no longer staff). The admin's form runs
+    it too, to show the problem on the form."""
+    if any(m.programme_id != contact.partner.programme_id for m in meetings):
+        raise ValidationError(_("A linked meeting belongs to another programme."))
+    if check_who and contact.who is not None and not contact.who.is_staff:
+        raise ValidationError(_("The person who had the contact must be a staff member."))
+
+
 @transaction.atomic
 def partner_contact_log(
     *,
@@ -104,20 +120,40 @@ def partner_contact_log(
     content, core.uploads). Meetings of another programme are refused."""
     _require_manage(actor)
     meetings = list(meetings or [])
-    if any(m.programme_id != partner.programme_id for m in meetings):
-        raise ValidationError(_("A linked meeting belongs to another programme."))
     who = who if who is not None else actor
-    if not who.is_staff:
-        raise ValidationError(_("The person who had the contact must be a staff member."))
     contact = PartnerContact(
         partner=partner, date=date, who=who, topic=topic.strip(), outcome=outcome.strip()
     )
+    partner_contact_validate(contact, meetings=meetings)
     if upload is not None:
         extension = document_type(upload)
         contact.document_extension = extension
         contact.document_name = display_name(upload.name, extension)
         # contact_upload_to builds the stored name from the partner and the extension.
         contact.document.save("upload", upload, save=False)
+    contact.save()
+    contact.meetings.set(meetings)
+    return contact
+
+
+@transaction.atomic
+def partner_contact_update(
+    *, actor, contact: PartnerContact, meetings: list[Meeting] | None = None, **fields
+) -> PartnerContact:
+    """Change a recorded contact: its partner, date, staff member, topic, outcome and, when
+    given, its meetings; staff only. The same checks as partner_contact_log; the document is
+    not changed here."""
+    _require_manage(actor)
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown contact fields: {sorted(unknown)}")
+    stored_who = (
+        PartnerContact.objects.filter(pk=contact.pk).values_list("who_id", flat=True).first()
+    )
+    for name, value in fields.items():
+        setattr(contact, name, value.strip() if name in ("topic", "outcome") else value)
+    meetings = list(contact.meetings.all()) if meetings is None else list(meetings)
+    partner_contact_validate(contact, meetings=meetings, check_who=contact.who_id != stored_who)
     contact.save()
     contact.meetings.set(meetings)
     return contact

@@ -6,10 +6,10 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedModelChoiceField
 from municipalities.models import Snapshot
 from municipalities.services.snapshots import LABEL_MAX_LENGTH
 from portal.map import COLOUR_BY_CHOICES, COLOUR_BY_GROUP
-from selection.forms.limits import BoundedModelChoiceField
 from selection.models import Programme
 
 

@@ -11,19 +11,20 @@ from portal.forms_progress import SnapshotChoiceField
 
 
 class ReportSnapshotsForm(forms.Form):
-    """Two snapshots, the earlier (a) and the later (b); empty means the first and the last."""
+    """Two snapshots, the earlier (a) and the later (b); empty means the first and the last
+    taken during the programme."""
 
     a = SnapshotChoiceField(
         label=_("Earlier snapshot (a)"),
         queryset=Snapshot.objects.none(),
         required=False,
-        empty_label=_("The first snapshot"),
+        empty_label=_("The first snapshot of the programme"),
     )
     b = SnapshotChoiceField(
         label=_("Later snapshot (b)"),
         queryset=Snapshot.objects.none(),
         required=False,
-        empty_label=_("The last snapshot"),
+        empty_label=_("The last snapshot of the programme"),
     )
 
     def __init__(self, *args, snapshots, **kwargs):

@@ -128,6 +128,13 @@ class RunSummary:
     binding: list[BindingRow]
     note: str
 
+    @property
+    def price_share(self) -> float | None:
+        """The price of diversity as a percentage of the plain top's total score."""
+        if self.price_of_diversity is None or not self.top_n_objective:
+            return None
+        return 100 * self.price_of_diversity / self.top_n_objective
+
 
 @dataclass
 class Selection:
@@ -371,15 +378,28 @@ class Status:
     b: Snapshot | None
     comparison: Comparison | None
     map: StatusMap
+    # The newest snapshot of all, to say what exists when none falls in the programme.
+    latest: Snapshot | None = None
 
 
-def default_snapshots(snapshots) -> tuple[Snapshot | None, Snapshot | None]:
-    """The first and the last snapshot taken (None, None when there is none)."""
+def default_snapshots(
+    snapshots, programme: Programme | None = None
+) -> tuple[Snapshot | None, Snapshot | None]:
+    """The first and the last snapshot taken during `programme` (from its start to its end
+    date), or of all snapshots without a programme; (None, None) when there is none, so a
+    report of 2026 never shows the status of 2017-2019 as its own."""
     ordered = snapshots.order_by("taken_at", "pk")
+    if programme is not None:
+        if programme.starts_on:
+            ordered = ordered.filter(taken_at__date__gte=programme.starts_on)
+        if programme.ends_on:
+            ordered = ordered.filter(taken_at__date__lte=programme.ends_on)
     return ordered.first(), ordered.last()
 
 
-def _status(*, user, programme: Programme, a: Snapshot | None, b: Snapshot | None) -> Status:
+def _status(
+    *, user, programme: Programme, a: Snapshot | None, b: Snapshot | None, latest=None
+) -> Status:
     comparison = None
     if a is not None and b is not None:
         comparison = comparison_for_user(user=user, a=a, b=b, programme=programme)
@@ -388,6 +408,7 @@ def _status(*, user, programme: Programme, a: Snapshot | None, b: Snapshot | Non
         b=b,
         comparison=comparison,
         map=status_map_for_user(user=user, programme=programme, colour_by=COLOUR_BY_GROUP),
+        latest=latest,
     )
 
 
@@ -403,6 +424,12 @@ class Report:
     meetings: Meetings
     status: Status
 
+    @property
+    def today(self):
+        """The report's date, to tell a report to the funder that is overdue from one that
+        is not due yet."""
+        return timezone.localdate(self.generated_at)
+
 
 def programme_report(
     *,
@@ -413,11 +440,14 @@ def programme_report(
     now: datetime | None = None,
 ) -> Report:
     """The whole report of `programme`, between snapshots `a` and `b` (default: the first
-    and the last). Staff only: PermissionDenied for anyone else."""
+    and the last taken during the programme). Staff only: PermissionDenied for anyone
+    else."""
     _check(user)
     now = now or timezone.now()
+    snapshots = report_snapshots(user=user)
+    latest = snapshots.order_by("taken_at", "pk").last()
     if a is None or b is None:
-        first, last = default_snapshots(report_snapshots(user=user))
+        first, last = default_snapshots(snapshots, programme)
         a, b = a or first, b or last
     return Report(
         programme=programme,
@@ -425,5 +455,5 @@ def programme_report(
         involvement=government_involvement(user=user, programme=programme),
         selection=_selection(user=user, programme=programme),
         meetings=_meetings(user=user, programme=programme, now=now),
-        status=_status(user=user, programme=programme, a=a, b=b),
+        status=_status(user=user, programme=programme, a=a, b=b, latest=latest),
     )

@@ -185,6 +185,7 @@ class BoardOrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "active_member_count"]
     list_filter = ["kind"]
     search_fields = ["name"]
+    ordering = ["name"]
 
     def get_queryset(self, request):
         return (

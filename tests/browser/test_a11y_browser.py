@@ -310,3 +310,21 @@ def test_a11y_staff_pages(demo, axe_page, live_server, password):
     assert page.locator(".invalid-feedback").count() >= 1
     check_current(page, failures, "decision form with errors")
     assert_no_failures(failures)
+
+
+def test_a11y_admin_pages(demo, axe_page, live_server, password):
+    """The administration staff work in: its start page, and the list and the edit form
+    of every registered model (the first object of each in the demo)."""
+    from django.contrib import admin
+
+    page = axe_page
+    log_in(page, live_server, staff_user().email, password)
+    paths = [reverse("admin:index")]
+    for model in admin.site._registry:
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        paths.append(reverse(f"{info}_changelist"))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            paths.append(reverse(f"{info}_change", args=[first.pk]))
+    assert len(paths) > 60
+    assert_no_failures(check_pages(page, live_server, paths))

@@ -1,5 +1,6 @@
-"""The partners' admin: every page renders; partners are written through the services;
-the import previews first, names bad rows by number and writes nothing then."""
+"""The partners' admin: every page renders; partners and their contacts (on their own page
+and inline) are written through the services, whose checks show on the form; the import
+previews first, names bad rows by number and writes nothing then."""
 
 import pytest
 from django.contrib import admin
@@ -11,12 +12,15 @@ from partners.enums import PartnerKind
 from partners.models import Partner, PartnerContact, Subsidy, SubsidyReport
 from partners.resources import PartnerImportStorage
 from tests.factories import BoardOrganisationFactory, UserFactory
-from tests.partners.conftest import PartnerContactFactory, SubsidyReportFactory
+from tests.partners.conftest import MeetingFactory, PartnerContactFactory, SubsidyReportFactory
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "admin:partners_partner_import"
 PROCESS_URL = "admin:partners_partner_process_import"
+MANAGER = "beheer@example.org"
+FOREIGN_MEETING = "A linked meeting belongs to another programme."
+NOT_STAFF = "The person who had the contact must be a staff member."
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +32,7 @@ def english(client, settings):
 
 @pytest.fixture
 def admin_client(client, db):
-    client.force_login(UserFactory(email="beheer@example.org", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory(email=MANAGER, is_staff=True, is_superuser=True))
     return client
 
 
@@ -187,3 +191,133 @@ def test_mark_submitted_action_calls_the_service(admin_client, programme):
     report.refresh_from_db()
     assert report.submitted_on is not None
     assert report.history.count() == 2
+
+
+# --- Contacts, on their own page and inline ------------------------------------------------
+
+
+def contact_data(partner, **values):
+    return {
+        "partner": partner.pk,
+        "date": "2018-03-01",
+        "who": "",
+        "topic": "BBC",
+        "outcome": "",
+        **values,
+    }
+
+
+def partner_data(partner, *contacts):
+    """The partner's change form with these inline contact rows (dicts; an "id" for a
+    stored one)."""
+    data = {
+        "programme": partner.programme_id,
+        "name": partner.name,
+        "kind": partner.kind,
+        "role": partner.role,
+        "active": "on",
+        "contacts-TOTAL_FORMS": str(len(contacts)),
+        "contacts-INITIAL_FORMS": str(sum(1 for c in contacts if "id" in c)),
+    }
+    for index, contact in enumerate(contacts):
+        row = {"partner": partner.pk, "date": "2018-03-01", "who": "", "outcome": "", **contact}
+        data.update({f"contacts-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def test_admin_add_contact_logs_it_through_the_service(admin_client, partner):
+    meeting = MeetingFactory(programme=partner.programme)
+    response = admin_client.post(
+        reverse("admin:partners_partnercontact_add"),
+        contact_data(partner, topic=" Overleg BBC ", meetings=[meeting.pk]),
+    )
+    assert response.status_code == 302
+    contact = PartnerContact.objects.get()
+    assert (contact.partner, contact.topic, contact.who.email) == (partner, "Overleg BBC", MANAGER)
+    assert list(contact.meetings.all()) == [meeting]
+    assert {row.history_user.email for row in contact.history.all()} == {MANAGER}
+
+
+def test_admin_add_contact_refuses_a_meeting_of_another_programme(
+    admin_client, partner, other_programme
+):
+    foreign = MeetingFactory(programme=other_programme)
+    response = admin_client.post(
+        reverse("admin:partners_partnercontact_add"), contact_data(partner, meetings=[foreign.pk])
+    )
+    assert response.status_code == 200
+    assert FOREIGN_MEETING in response.content.decode()
+    assert not PartnerContact.objects.exists()
+
+
+def test_admin_change_contact_updates_it_and_checks_a_new_staff_member(admin_client, partner):
+    contact = PartnerContactFactory(partner=partner, topic="Oud")
+    author = contact.who
+    author.is_staff = False
+    author.save()
+    url = reverse("admin:partners_partnercontact_change", args=[contact.pk])
+
+    # Its author is no longer staff: the contact stays editable as long as the author stays.
+    response = admin_client.post(url, contact_data(partner, who=author.pk, topic="Nieuw"))
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert (contact.topic, contact.who) == ("Nieuw", author)
+    assert contact.history.latest().history_user.email == MANAGER
+
+    outsider = UserFactory(is_staff=False)
+    response = admin_client.post(url, contact_data(partner, who=outsider.pk, topic="Anders"))
+    assert response.status_code == 200
+    assert NOT_STAFF in response.content.decode()
+    contact.refresh_from_db()
+    assert (contact.topic, contact.who) == ("Nieuw", author)
+
+
+def test_partner_inline_contacts_go_through_the_service(admin_client, partner):
+    stored = PartnerContactFactory(partner=partner, topic="Oud")
+    meeting = MeetingFactory(programme=partner.programme)
+    response = admin_client.post(
+        reverse("admin:partners_partner_change", args=[partner.pk]),
+        partner_data(
+            partner,
+            {"id": stored.pk, "who": stored.who_id, "topic": "Gewijzigd"},
+            {"topic": "Nieuw overleg", "meetings": [meeting.pk]},
+        ),
+    )
+    assert response.status_code == 302
+    stored.refresh_from_db()
+    assert stored.topic == "Gewijzigd"
+    new = PartnerContact.objects.exclude(pk=stored.pk).get()
+    assert (new.partner, new.topic, new.who.email) == (partner, "Nieuw overleg", MANAGER)
+    assert list(new.meetings.all()) == [meeting]
+
+
+def test_partner_inline_refuses_a_meeting_of_another_programme(
+    admin_client, partner, other_programme
+):
+    foreign = MeetingFactory(programme=other_programme)
+    response = admin_client.post(
+        reverse("admin:partners_partner_change", args=[partner.pk]),
+        partner_data(partner, {"topic": "Nieuw overleg", "meetings": [foreign.pk]}),
+    )
+    assert response.status_code == 200
+    assert FOREIGN_MEETING in response.content.decode()
+    assert not PartnerContact.objects.exists()
+
+
+def test_partner_inline_deletes_a_contact(admin_client, partner):
+    stored = PartnerContactFactory(partner=partner)
+    response = admin_client.post(
+        reverse("admin:partners_partner_change", args=[partner.pk]),
+        partner_data(
+            partner,
+            {
+                "id": stored.pk,
+                "who": stored.who_id,
+                "topic": stored.topic,
+                "outcome": stored.outcome,
+                "DELETE": "on",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    assert not PartnerContact.objects.exists()

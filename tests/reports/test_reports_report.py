@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from demo.services import DECIDED_NAME, demo_seed
+from demo.services import CURRENT_NAME, DECIDED_NAME, demo_seed
 from meetings.enums import (
     ExpectationCategory,
     Fulfilment,
@@ -200,6 +200,9 @@ def test_report_price_of_diversity_is_the_stored_run(page, decided):
     price = f"{run.result['price_of_diversity']:.2f}"
     assert re.search(r'id="report-price-value">' + re.escape(price) + "<", html)
     assert f"run #{run.pk}" in html
+    share = 100 * run.result["price_of_diversity"] / run.result["top_n_objective"]
+    assert summary.price_share == pytest.approx(share)
+    assert f'id="report-price-share">{share:.1f} %<' in html
 
 
 def test_report_decision_votes_rule_and_hash_are_the_proces_verbaals(page, staff_client, decided):
@@ -236,6 +239,39 @@ def test_report_states_its_date_and_sources(page, decided):
 
 
 # --- Sections 1 and 3 ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def current_page(staff_client, demo):
+    programme = Programme.objects.get(name=CURRENT_NAME)
+    with translation.override("en"):
+        response = staff_client.get(_url(programme), {"lang": "en"})
+    assert response.status_code == 200
+    return response
+
+
+def test_report_of_the_current_programme_says_what_is_not_there_yet(current_page):
+    """2026-2028 is still being scored: section 1 has its partners, contacts and subsidy;
+    sections 2 and 3 say why they are short, and the SDG status of 2017-2019 is not shown
+    as its own."""
+    report = current_page.context["report"]
+    html = current_page.content.decode()
+    assert report.involvement.partners and report.involvement.contacts
+    assert 'id="report-partners"' in html and 'id="report-contacts"' in html
+    assert "not yet due" in html
+    assert "The board has not yet chosen the pilot group of this programme" in html
+    assert report.selection.totals["pilot"] == report.selection.totals["outreach"] == 0
+    candidates = report.selection.totals["candidates"]
+    assert f"{candidates} municipalities applied. The pilot group has not been chosen" in html
+    facts = re.search(r'id="facts-province">.*?</table>', html, re.S).group(0)
+    assert "Candidates" in facts and "Pilot group" not in facts
+    assert "The optimiser has not yet been run for this programme" in html
+    assert "No meeting of this programme has been held yet." in html
+    assert (report.status.a, report.status.b) == (None, None)
+    latest = Snapshot.objects.order_by("taken_at", "pk").last()
+    assert report.status.latest == latest
+    assert 'id="report-no-snapshot"' in html and f"“{escape(latest.label)}”" in html
+    assert 'id="report-tracks"' not in html
 
 
 def test_report_lists_the_meetings_held_with_their_attendance(page, decided):

@@ -30,18 +30,20 @@ from benchmarks.crafted_import import (
     zip_bomb,
     zip_not_xlsx,
 )
-from selection.models import Candidacy
-from selection.services import intake
-from selection.services.intake import (
-    MAX_IMPORT_ROWS,
-    MAX_MOTIVATION_LENGTH,
+from core import spreadsheet_reader
+from core.spreadsheet_reader import (
     MAX_SHEET_CELLS,
     MAX_SHEET_COLUMNS,
     MAX_SHEET_ROWS,
     MAX_XLSX_UNPACKED_BYTES,
     ImportErrors,
-    candidacies_import,
     import_file_rows,
+)
+from selection.models import Candidacy
+from selection.services.intake import (
+    MAX_IMPORT_ROWS,
+    MAX_MOTIVATION_LENGTH,
+    candidacies_import,
 )
 
 pytestmark = pytest.mark.django_db
@@ -286,5 +288,5 @@ def test_unexpected_parser_failure_is_a_clear_error(monkeypatch):
     buffer = io.BytesIO()
     Workbook().save(buffer)
     buffer.seek(0)
-    monkeypatch.setattr(intake, "_scan_sheet", mock.Mock(side_effect=KeyError("x")))
+    monkeypatch.setattr(spreadsheet_reader, "_scan_sheet", mock.Mock(side_effect=KeyError("x")))
     assert "XLSX" in refusal(buffer)
