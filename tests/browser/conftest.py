@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from tests.browser.helpers import desktop_page
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,12 +37,6 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),
-    )
+    page = desktop_page(browser, locale="en-US")
     yield page
-    context.close()
+    page.context.close()

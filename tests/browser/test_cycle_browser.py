@@ -18,7 +18,7 @@ from meetings.models import Expectation, Invitation, Meeting
 from municipalities.models import StatusVersion
 from selection.enums import DecisionStatus, Outcome, ProgrammePhase, ReviewStatus
 from selection.models import BoardMember, Candidacy, Programme, Quota, Review, SelectionRun
-from tests.browser.helpers import log_in
+from tests.browser.helpers import desktop_page, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,16 +36,10 @@ MOTIVATION = (
 @pytest.fixture
 def cycle_page(browser):
     """A Dutch desktop page that accepts the confirmation dialogs."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-BE")
-    page = context.new_page()
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),
-    )
+    page = desktop_page(browser, locale="nl-BE")
     page.on("dialog", lambda dialog: dialog.accept())
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
