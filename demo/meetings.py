@@ -75,6 +75,8 @@ class Plan:
     agenda: tuple[str, ...] = ()
     outcome: str = ""
     minutes: str = ""
+    # The board meeting whose decision records every member present and voting.
+    everyone_came: bool = False
 
 
 @dataclass
@@ -103,7 +105,7 @@ def _pilot(title, day, start, end, description, agenda=(), outcome="", location=
     )
 
 
-def _board(day, title="Klankbordgroep", description=""):
+def _board(day, title="Klankbordgroep", description="", *, everyone_came=False):
     return Plan(
         MeetingKind.BOARD_MEETING,
         MeetingAudience.BOARD,
@@ -114,6 +116,7 @@ def _board(day, title="Klankbordgroep", description=""):
         description=description
         or "[Demo] Stand van zaken van het proeftraject en advies over de volgende stappen.",
         agenda=("Stand van zaken", "Advies van de klankbordgroep", "Varia"),
+        everyone_came=everyone_came,
     )
 
 
@@ -142,6 +145,7 @@ def programme_plans() -> list[Plan]:
             date(2017, 5, 2),
             "Klankbordgroep: beslissing over de pilootgemeenten",
             "[Demo] De klankbordgroep beslist over de 20 pilootgemeenten.",
+            everyone_came=True,
         ),
         _pilot(
             FIRST_TITLE,
@@ -302,6 +306,8 @@ def _past_meeting(rng, plan: Plan, *, programme, staff, invitees) -> Meeting:
     invitations = []
     for user, nis_code in invitees[plan.audience]:
         answer, attended = _answer(rng, plan.audience)
+        if plan.everyone_came:
+            answer, attended = Answer.YES, True
         answered = published + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 8))
         invitation = Invitation(
             meeting=meeting,

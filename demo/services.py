@@ -56,9 +56,11 @@ from selection.models import (
     Candidacy,
     ConflictDeclaration,
     Criterion,
+    Decision,
     Programme,
     Review,
     Score,
+    SelectionRun,
 )
 from selection.selectors.scoring import order_key
 from selection.services.criteria import programme_seed_criteria
@@ -388,6 +390,15 @@ def _decide(programme: Programme, members: list[BoardMember], staff) -> None:
         actor=staff,
     )
     decision_confirm(decision=decision, actor=staff)
+    # As it happened on 2 May 2017 (the services stamp the moment of seeding): the run
+    # before the meeting, the decision recorded and confirmed at its end.
+    SelectionRun.objects.filter(pk=run.pk).update(
+        created_at=datetime(2017, 5, 2, 11, 0, tzinfo=BRUSSELS)
+    )
+    Decision.objects.filter(pk=decision.pk).update(
+        created_at=datetime(2017, 5, 2, 16, 15, tzinfo=BRUSSELS),
+        confirmed_at=datetime(2017, 5, 2, 16, 30, tzinfo=BRUSSELS),
+    )
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 16 May 2017 and their reviews, and the coming board meeting of the current programme."""
 
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -176,3 +176,19 @@ def test_demo_pilot_contact_sees_the_programmes_meetings(first):
     mine = my_meetings(user=contact)
     assert first in [i.meeting for i in mine.past]
     assert mine.upcoming == []
+
+
+def test_demo_decision_dates_and_attendance_match_the_board_meeting_of_2_may_2017(decided):
+    """The report of 2017 must not say the board decided on the day the demo was seeded,
+    nor list fewer members at the meeting than the decision records present."""
+    from selection.models import Decision
+
+    decision = Decision.objects.select_related("run").get(run__programme=decided)
+    meeting = Meeting.objects.get(
+        programme=decided, kind=MeetingKind.BOARD_MEETING, starts_at__date=date(2017, 5, 2)
+    )
+    assert decision.meeting_date == date(2017, 5, 2)
+    for moment in (decision.run.created_at, decision.created_at, decision.confirmed_at):
+        assert moment.astimezone(BRUSSELS).date() == date(2017, 5, 2)
+    present = decision.votes.filter(present=True).count()
+    assert present == meeting.invitations.filter(attended=True).count() > 0
