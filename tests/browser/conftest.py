@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.browser.helpers import desktop_page
+from tests.browser.helpers import watched_page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,6 +37,6 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    page = desktop_page(browser, locale="en-US")
+    page = watched_page(browser, locale="en-US")
     yield page
     page.context.close()

@@ -10,10 +10,14 @@ def log_in(page, live_server, email, password):
     page.wait_for_load_state()
 
 
-def desktop_page(browser, *, locale: str):
-    """A new context's page at desktop size that gathers its console errors in
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def watched_page(browser, **context_options):
+    """A page in a new browser context (`context_options` go to `new_context`; a desktop
+    viewport unless told otherwise) that gathers its console errors in
     `page.console_errors`; close it with `page.context.close()`."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+    context = browser.new_context(**{"viewport": DESKTOP, **context_options})
     page = context.new_page()
     page.console_errors = []
     page.on(

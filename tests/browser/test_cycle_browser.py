@@ -18,7 +18,7 @@ from meetings.models import Expectation, Invitation, Meeting
 from municipalities.models import StatusVersion
 from selection.enums import DecisionStatus, Outcome, ProgrammePhase, ReviewStatus
 from selection.models import BoardMember, Candidacy, Programme, Quota, Review, SelectionRun
-from tests.browser.helpers import desktop_page, log_in
+from tests.browser.helpers import log_in, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ MOTIVATION = (
 @pytest.fixture
 def cycle_page(browser):
     """A Dutch desktop page that accepts the confirmation dialogs."""
-    page = desktop_page(browser, locale="nl-BE")
+    page = watched_page(browser, locale="nl-BE")
     page.on("dialog", lambda dialog: dialog.accept())
     yield page
     page.context.close()

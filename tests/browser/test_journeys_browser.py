@@ -21,7 +21,7 @@ from meetings.models import Invitation
 from municipalities.models import StatusVersion
 from selection.enums import ConflictType, DecisionStatus, Outcome, ReviewStatus
 from selection.models import BoardMember, Candidacy, ConflictDeclaration, Review
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, watched_page
 from tests.browser.test_a11y_browser import assert_accessible, pilot_meeting
 from tests.browser.test_decision_browser import record
 from tests.browser.test_selection_browser import run_optimiser
@@ -64,15 +64,9 @@ def visit(page, name: str | None = None):
 @pytest.fixture
 def journey_page(browser):
     """A desktop page; its context bypasses the CSP so that axe-core can be injected."""
-    context = browser.new_context(viewport=VIEWPORT, locale="nl-BE", bypass_csp=True)
-    page = context.new_page()
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),
-    )
+    page = watched_page(browser, viewport=VIEWPORT, locale="nl-BE", bypass_csp=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 
 from municipalities.models import StatusVersion
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,15 +13,9 @@ NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidt
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),
-    )
+    page = watched_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 def test_browser_contact_updates_an_sdg_on_a_phone(phone, live_server, contact, password):
