@@ -1,8 +1,8 @@
-"""The meetings' admin. Publishing, rescheduling and cancelling go through meetings.services
-(so invitations, updates and reminders are planned as on the staff pages): the status and
-the calendar fields are read-only here, the actions call the services, and saving a meeting
-hands the changed fields to `meeting_update`. Deliveries, invitations, calendar feeds,
-opt-outs and the pause switch are shown, never written."""
+"""The meetings' admin. Publishing (or recording as held), rescheduling and cancelling go
+through meetings.services (so invitations, updates and reminders are planned as on the staff
+pages): the status and the calendar fields are read-only here, the actions call the
+services, and saving a meeting hands the changed fields to `meeting_update`. Deliveries,
+invitations, calendar feeds, opt-outs and the pause switch are shown, never written."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,8 +20,8 @@ from core.admin import (
     ReadOnlyInline,
     limit_lengths,
 )
+from core.forms import COMMENT_MAX_LENGTH, LONG_TEXT_MAX_LENGTH
 from municipalities.enums import Audience
-from selection.forms.limits import COMMENT_MAX_LENGTH, LONG_TEXT_MAX_LENGTH
 
 from . import reminders, services
 from .enums import MeetingStatus
@@ -178,7 +178,7 @@ class MeetingAdmin(ProgrammeImportExportMixin, HttpsLinks, SimpleHistoryAdmin):
         InvitationInline,
         DeliveryInline,
     ]
-    actions = ["publish_meetings", "cancel_meetings"]
+    actions = ["publish_meetings", "record_meetings_held", "cancel_meetings"]
 
     def get_queryset(self, request):
         return (
@@ -273,6 +273,20 @@ class MeetingAdmin(ProgrammeImportExportMixin, HttpsLinks, SimpleHistoryAdmin):
             services.meeting_publish,
             lambda n: (
                 ngettext("%(count)d meeting published.", "%(count)d meetings published.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Record as held, without any mail (meetings that took place)"))
+    def record_meetings_held(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            services.meeting_record_held,
+            lambda n: (
+                ngettext(
+                    "%(count)d meeting recorded as held.", "%(count)d meetings recorded as held.", n
+                )
                 % {"count": n}
             ),
         )

@@ -14,16 +14,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.uploads import ACCEPT, MAX_SIZE, document_type
-from municipalities.enums import Audience
-from municipalities.models import Municipality
-from selection.forms.limits import (
+from core.forms import (
     COMMENT_MAX_LENGTH,
     LONG_TEXT_MAX_LENGTH,
     NAME_MAX_LENGTH,
     BoundedModelChoiceField,
     BoundedModelMultipleChoiceField,
 )
+from core.uploads import ACCEPT, MAX_SIZE, document_type
+from municipalities.enums import Audience
+from municipalities.models import Municipality
 from selection.models import Programme
 
 from .enums import (

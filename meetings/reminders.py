@@ -175,7 +175,9 @@ def _invitees(meeting: Meeting) -> list:
 
 
 @transaction.atomic
-def reminders_plan(*, meeting: Meeting, now: datetime | None = None) -> int:
+def reminders_plan(
+    *, meeting: Meeting, now: datetime | None = None, record_passed: bool = True
+) -> int:
     """(Re)plan the reminder rows of a published meeting for its current sequence.
 
     One row per active rule of the meeting's kind and recipient, keyed
@@ -183,7 +185,9 @@ def reminders_plan(*, meeting: Meeting, now: datetime | None = None) -> int:
     decides, whatever runs concurrently). Pending rows of older sequences (the meeting was
     rescheduled) are superseded; planned rows of this sequence follow a changed rule or
     time. A row whose time has already passed is stored as skipped, saying so: a person
-    invited three days before a meeting gets no "one week to go". A meeting that is not
+    invited three days before a meeting gets no "one week to go" (`record_passed` False
+    leaves such a row out instead, for a meeting entered after it took place: nobody missed
+    a mail). A meeting that is not
     published gets no reminders (its pending ones are superseded). Returns the number of
     rows created.
     """
@@ -208,6 +212,8 @@ def reminders_plan(*, meeting: Meeting, now: datetime | None = None) -> int:
         else:
             people = invitees
         late = due <= now
+        if late and not record_passed:
+            continue
         for person in people:
             wanted[(reminder_key(rule, meeting), person.pk)] = Delivery(
                 meeting=meeting,
@@ -328,7 +334,7 @@ def dispatch_pause_set(*, actor, paused: bool) -> DispatchState:
 
 def _queue(ids: list[int]) -> None:
     """One send task per row, handed to the broker only once the claim is committed (one
-    callback for the batch, publishing over one broker connection)."""
+    callback for the batch, publishing over one broker connection in pipelined writes)."""
     from .tasks import queue_sends
 
     if ids:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
+from core.forms import LONG_TEXT_MAX_LENGTH
 from core.resources import (
     ImportFileProblems,
     ServiceRowResource,
@@ -22,7 +23,6 @@ from core.resources import (
     parse_local_datetime,
     quoted,
 )
-from selection.forms.limits import LONG_TEXT_MAX_LENGTH
 
 from . import services
 from .enums import ContactScope, MeetingAudience, MeetingKind, MeetingStatus

@@ -1,5 +1,6 @@
-"""Writes of meetings: create, edit, publish, reschedule, cancel, answers, attendance,
-expectations, minutes, documents and next year's annual gathering.
+"""Writes of meetings: create, edit, publish (or record as held afterwards), reschedule,
+cancel, answers, attendance, expectations, minutes, documents and next year's annual
+gathering.
 
 Every function here checks the permission itself (staff: ``meetings.manage_meeting``) and
 records who changed what (simple_history). The deliveries a change causes, invitations,
@@ -76,6 +77,8 @@ EDITABLE_FIELDS = (
 ANSWERS = (Answer.YES, Answer.NO, Answer.MAYBE)
 # The history's change reason holds at most 100 characters.
 REASON_LENGTH = 100
+# The history's reason of a meeting entered after it took place (stored, not shown).
+RECORDED_HELD = "recorded as held after it took place"
 
 
 def _require_manage(actor, meeting=None) -> None:
@@ -398,7 +401,10 @@ def meeting_publish(*, meeting: Meeting, actor) -> Meeting:
         raise ValidationError(_("A cancelled meeting cannot be published."), code="cancelled")
     if meeting.starts_at <= timezone.now():
         raise ValidationError(
-            _("This meeting starts in the past: change its time before publishing it."),
+            _(
+                "This meeting starts in the past: change its time before publishing it, or "
+                "record it as held if it has taken place."
+            ),
             code="past",
         )
     if meeting.status == MeetingStatus.DRAFT:
@@ -406,6 +412,43 @@ def meeting_publish(*, meeting: Meeting, actor) -> Meeting:
         meeting.published_at = timezone.now()
         _save(meeting, actor)
     _invite(meeting, actor)
+    return meeting
+
+
+@transaction.atomic
+def meeting_record_held(*, meeting: Meeting, actor) -> Meeting:
+    """Enter a meeting that took place before it was put in the app (the 2017 history, a
+    provincial training, a board meeting): a draft whose start has passed becomes published,
+    with its audience as its invitations, so its attendance, expectations and reviews can be
+    recorded.
+
+    Nobody is told: no invitation mail is planned, and no reminder whose time has passed
+    gets a row (not even a skipped one: a meeting entered afterwards missed no mail). Of the
+    reminder policy only what is still ahead is planned, which for a meeting that ended less
+    than two days ago is the organiser's minutes nudge. A meeting that has not started yet
+    is refused (publish it instead), as is a cancelled one. An already published meeting is
+    left as it is: running this twice changes nothing the second time, and the invitations
+    of a past meeting are not brought in line with an audience that has changed since.
+    """
+    _require_manage(actor, meeting)
+    _lock(meeting)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(
+            _("A cancelled meeting cannot be recorded as held."), code="cancelled"
+        )
+    now = timezone.now()
+    if meeting.starts_at > now:
+        raise ValidationError(
+            _("This meeting has not started yet: publish it to invite its audience."),
+            code="future",
+        )
+    if meeting.status != MeetingStatus.DRAFT:
+        return meeting
+    meeting.status = MeetingStatus.PUBLISHED
+    meeting.published_at = now
+    _save(meeting, actor, reason=RECORDED_HELD)
+    invitations_sync(meeting=meeting, actor=actor)
+    reminders.reminders_plan(meeting=meeting, now=now, record_passed=False)
     return meeting
 
 

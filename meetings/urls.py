@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/meetings/<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("staff/meetings/<int:pk>/agenda/", views.meeting_agenda, name="agenda"),
     path("staff/meetings/<int:pk>/publish/", views.meeting_publish, name="publish"),
+    path("staff/meetings/<int:pk>/record-held/", views.meeting_record_held, name="record_held"),
     path("staff/meetings/<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
     path("staff/meetings/<int:pk>/next-year/", views.meeting_next_year, name="next_year"),
     path("staff/meetings/<int:pk>/report/", views.meeting_report, name="report"),

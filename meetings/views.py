@@ -1,8 +1,8 @@
 """The staff's meeting pages: the list, create and edit, the meeting's page with its
-actions (publish, cancel, next year's gathering, minutes, documents), attendance and
-expectations. Staff only (403 for anyone else); an unknown id answers 404. The download of
-a meeting's document also serves its invitees (meeting_document_for_user). Reads go through
-meetings.selectors, writes through meetings.services."""
+actions (publish or record as held, cancel, next year's gathering, minutes, documents),
+attendance and expectations. Staff only (403 for anyone else); an unknown id answers 404.
+The download of a meeting's document also serves its invitees (meeting_document_for_user).
+Reads go through meetings.selectors, writes through meetings.services."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rules.contrib.views import permission_required
 
+from core.feedback import add_form_errors, flash_errors
 from core.uploads import CONTENT_TYPES
 from municipalities.enums import Audience
 
@@ -52,29 +53,13 @@ MANAGE = "meetings.manage_meeting"
 PAGE_SIZE = 50
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
-
-
-def _flash(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 @permission_required(MANAGE, raise_exception=True)
 @require_GET
 def meeting_list(request):
     form = MeetingFilterForm(request.GET or None)
     meetings = meetings_for_staff(user=request.user, **form.filters())
     page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "meetings/meeting_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "meetings/meeting_list.html", {"form": form, "page": page})
 
 
 def _create_initial(query) -> dict:
@@ -99,7 +84,7 @@ def meeting_create(request):
         try:
             meeting = services.meeting_create(actor=request.user, **form.service_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_form_errors(form, error)
         else:
             messages.success(
                 request, _("The meeting is saved as a draft: publish it to invite its audience.")
@@ -123,7 +108,7 @@ def meeting_edit(request, pk: int):
                 meeting=meeting, actor=request.user, **form.service_fields()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_form_errors(form, error)
         else:
             if meeting.sequence != sequence:
                 messages.success(
@@ -205,6 +190,7 @@ def _detail(request, meeting, **forms):
         "document_form": forms.get("document_form") or DocumentForm(),
         "cancel_form": CancelForm(),
         "can_publish": meeting.status == MeetingStatus.DRAFT and meeting.starts_at > now,
+        "can_record_held": meeting.status == MeetingStatus.DRAFT and meeting.starts_at <= now,
         "can_edit": meeting.status != MeetingStatus.CANCELLED,
         "can_cancel": meeting.status != MeetingStatus.CANCELLED and meeting.starts_at > now,
         "can_repeat": meeting.kind == MeetingKind.ANNUAL_GATHERING,
@@ -227,7 +213,7 @@ def meeting_publish(request, pk: int):
     try:
         services.meeting_publish(meeting=meeting, actor=request.user)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         count = meeting.invitations.filter(active=True).count()
         if was_draft:
@@ -246,20 +232,45 @@ def meeting_publish(request, pk: int):
 
 @permission_required(MANAGE, raise_exception=True)
 @require_POST
+def meeting_record_held(request, pk: int):
+    """A past draft entered afterwards becomes published without any mail; on to its
+    attendance. A second press (the page was stale) says so and changes nothing."""
+    meeting = access_meeting(user=request.user, pk=pk)
+    was_draft = meeting.status == MeetingStatus.DRAFT
+    try:
+        services.meeting_record_held(meeting=meeting, actor=request.user)
+    except ValidationError as error:
+        flash_errors(request, error)
+        return redirect("meetings:detail", pk=meeting.pk)
+    if was_draft:
+        count = meeting.invitations.filter(active=True).count()
+        messages.success(
+            request,
+            _(
+                "The meeting is recorded as held, without any mail: %(count)d people are on "
+                "its list. Tick who attended."
+            )
+            % {"count": count},
+        )
+    else:
+        messages.info(request, _("This meeting is already published: record who attended."))
+    return redirect("meetings:attendance", pk=meeting.pk)
+
+
+@permission_required(MANAGE, raise_exception=True)
+@require_POST
 def meeting_cancel(request, pk: int):
     meeting = access_meeting(user=request.user, pk=pk)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        flash_errors(request, form.errors)
         return redirect("meetings:detail", pk=meeting.pk)
     try:
         services.meeting_cancel(
             meeting=meeting, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The meeting is cancelled: its invitees are told."))
     return redirect("meetings:detail", pk=meeting.pk)
@@ -272,7 +283,7 @@ def meeting_next_year(request, pk: int):
     try:
         new = services.gathering_next_year(meeting=meeting, actor=request.user)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         return redirect("meetings:detail", pk=meeting.pk)
     messages.success(
         request,
@@ -350,7 +361,7 @@ def meeting_attendance(request, pk: int):
                 meeting=meeting, actor=request.user, attended=form.attendance()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_form_errors(form, error)
         else:
             messages.success(
                 request,
@@ -383,7 +394,7 @@ def meeting_expectations(request, pk: int):
         try:
             services.expectation_record(meeting=meeting, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_form_errors(form, error)
         else:
             messages.success(request, _("The expectation is recorded."))
             return redirect("meetings:expectations", pk=meeting.pk)
@@ -400,7 +411,7 @@ def meeting_expectations(request, pk: int):
                         note=note,
                     )
         except ValidationError as error:
-            _add_errors(review_form, error)
+            add_form_errors(review_form, error)
         else:
             messages.success(request, _("The reviews are saved."))
             return redirect("meetings:expectations", pk=meeting.pk)

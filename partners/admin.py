@@ -128,6 +128,26 @@ class SubsidyAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         limit_lengths(self, note=COMMENT_MAX_LENGTH)
 
+    def clean(self):
+        """The same checks as the services (the funder a partner of the programme)."""
+        cleaned = super().clean()
+        programme = cleaned.get("programme") or getattr(self.instance, "programme", None)
+        funder = cleaned.get("funder")
+        if programme is not None and funder is not None and cleaned.get("amount") is not None:
+            probe = Subsidy(
+                pk=self.instance.pk,
+                programme=programme,
+                funder=funder,
+                amount=cleaned["amount"],
+                starts_on=cleaned.get("starts_on"),
+                ends_on=cleaned.get("ends_on"),
+            )
+            try:
+                services.subsidy_validate(probe)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
 
 def _flash(modeladmin, request, error) -> None:
     for message in getattr(error, "messages", [str(error)]):
@@ -246,6 +266,21 @@ class SubsidyAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["funder"]
     inlines = [SubsidyReportInline]
     form = SubsidyAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # A subsidy stays with its programme (its funder is a partner of that programme).
+        return ["programme"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        """Through the services: the form's clean() ran the same checks."""
+        fields = {name: form.cleaned_data[name] for name in services.SUBSIDY_FIELDS}
+        if change:
+            services.subsidy_update(actor=request.user, subsidy=obj, **fields)
+            return
+        saved = services.subsidy_record(
+            actor=request.user, programme=form.cleaned_data["programme"], **fields
+        )
+        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
 
 
 @admin.register(SubsidyReport)

@@ -13,14 +13,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.uploads import ACCEPT, MAX_SIZE, document_type
-from meetings.models import Meeting
-from selection.forms.limits import (
+from core.forms import (
     COMMENT_MAX_LENGTH,
     NAME_MAX_LENGTH,
     BoundedModelChoiceField,
     BoundedModelMultipleChoiceField,
 )
+from core.uploads import ACCEPT, MAX_SIZE, document_type
+from meetings.models import Meeting
 
 from .enums import PartnerKind
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.fields import Field
 
+from core.forms import COMMENT_MAX_LENGTH, NAME_MAX_LENGTH
 from core.resources import (
     CheckedConfirmImportForm,
     CheckedImportStorage,
@@ -22,7 +23,6 @@ from core.resources import (
     quoted,
 )
 from municipalities.models import Province
-from selection.forms.limits import COMMENT_MAX_LENGTH, NAME_MAX_LENGTH
 from selection.models import BoardOrganisation
 
 from . import services

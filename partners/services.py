@@ -159,6 +159,25 @@ def partner_contact_update(
     return contact
 
 
+SUBSIDY_FIELDS = ("funder", "amount", "starts_on", "ends_on", "reference", "note")
+
+
+def subsidy_validate(subsidy: Subsidy) -> None:
+    """ValidationError unless the funder is a partner of the subsidy's programme, the amount
+    is more than zero and the period does not end before it starts (the admin's form runs it
+    too, to show the problem on the form)."""
+    if subsidy.funder_id and subsidy.funder.programme_id != subsidy.programme_id:
+        raise ValidationError(
+            {"funder": _("The funder is not a partner of this programme.")}, code="funder"
+        )
+    if subsidy.amount is None or Decimal(subsidy.amount) <= 0:
+        raise ValidationError({"amount": _("The amount must be more than zero.")}, code="amount")
+    if subsidy.starts_on and subsidy.ends_on and subsidy.ends_on < subsidy.starts_on:
+        raise ValidationError(
+            {"ends_on": _("The subsidy cannot end before it starts.")}, code="period"
+        )
+
+
 @transaction.atomic
 def subsidy_record(
     *,
@@ -174,26 +193,38 @@ def subsidy_record(
 ) -> Subsidy:
     """Record a subsidy of the programme with the reports due (title, due date)."""
     _require_manage(actor)
-    if funder.programme_id != programme.pk:
-        raise ValidationError(_("The funder is not a partner of this programme."))
-    if amount is None or Decimal(amount) <= 0:
-        raise ValidationError(_("The amount must be more than zero."))
-    if ends_on < starts_on:
-        raise ValidationError(_("The subsidy cannot end before it starts."))
-    subsidy = Subsidy.objects.create(
+    subsidy = Subsidy(
         programme=programme,
         funder=funder,
-        amount=Decimal(amount),
+        amount=None if amount is None else Decimal(amount),
         starts_on=starts_on,
         ends_on=ends_on,
         reference=reference.strip(),
         note=note.strip(),
     )
+    subsidy_validate(subsidy)
+    subsidy.save()
     titles = [title for title, _due in reports or []]
     if len(set(titles)) != len(titles):
         raise ValidationError(_("Two reports of a subsidy cannot have the same title."))
     for title, due_on in reports or []:
         SubsidyReport.objects.create(subsidy=subsidy, title=title, due_on=due_on)
+    return subsidy
+
+
+@transaction.atomic
+def subsidy_update(*, actor, subsidy: Subsidy, **fields) -> Subsidy:
+    """Change a subsidy's funder, amount, period, reference or note (never its programme);
+    staff only, with the checks of subsidy_record."""
+    _require_manage(actor)
+    unknown = set(fields) - set(SUBSIDY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown subsidy fields: {sorted(unknown)}")
+    subsidy = Subsidy.objects.select_for_update().get(pk=subsidy.pk)
+    for name, value in fields.items():
+        setattr(subsidy, name, value.strip() if name in ("reference", "note") else value)
+    subsidy_validate(subsidy)
+    subsidy.save()
     return subsidy
 
 

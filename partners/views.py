@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from rules.contrib.views import permission_required
 
+from core.feedback import add_form_errors
 from core.uploads import CONTENT_TYPES
 from selection.selectors.groups import latest_programme
 
@@ -88,8 +89,7 @@ def contact_create(request, programme_pk: int, pk: int):
                 upload=data["document"],
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_form_errors(form, error)
         else:
             messages.success(request, _("The contact is logged."))
             return redirect("partners:detail", programme_pk=programme.pk, pk=partner.pk)
@@ -159,8 +159,7 @@ def report_submit(request, programme_pk: int, pk: int):
                 actor=request.user, report=report, submitted_on=form.cleaned_data["submitted_on"]
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_form_errors(form, error)
         else:
             messages.success(
                 request, _("“%(title)s” is marked submitted.") % {"title": report.title}

@@ -24,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core.forms import MAX_POSITIVE_INT
 from municipalities.enums import Audience, Contribution, MilestoneKind
 from municipalities.services.documents import ACCEPT, document_type
 from municipalities.status import (
@@ -34,7 +35,6 @@ from municipalities.status import (
     TITLE_LENGTH,
     Path,
 )
-from selection.forms.limits import MAX_POSITIVE_INT
 
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 YES, NO = "yes", "no"

@@ -102,6 +102,18 @@ def _check(user) -> None:
         raise PermissionDenied
 
 
+def in_group(municipalities: models.QuerySet, *, groups: dict[str, str], group: str):
+    """The municipalities of a GroupFilter value, given a programme's groups (NIS -> Group)."""
+    if group == GroupFilter.ALL:
+        return municipalities
+    wanted = (
+        set(groups)
+        if group == GroupFilter.CANDIDATES
+        else {nis for nis, value in groups.items() if value == group}
+    )
+    return municipalities.filter(pk__in=sorted(wanted))
+
+
 def status_overview(*, user, filters: OverviewFilters) -> StatusOverview:
     """Every municipality the filters select, with its group, size class and current status.
 
@@ -114,14 +126,11 @@ def status_overview(*, user, filters: OverviewFilters) -> StatusOverview:
     _check(user)
     programme = filters.programme or latest_programme()
     groups = municipality_groups(programme=programme) if programme else {}
-    municipalities = municipalities_for_user(user=user).select_related("status__current__author")
-    if filters.group != GroupFilter.ALL:
-        wanted = (
-            set(groups)
-            if filters.group == GroupFilter.CANDIDATES
-            else {nis for nis, group in groups.items() if group == filters.group}
-        )
-        municipalities = municipalities.filter(pk__in=sorted(wanted))
+    municipalities = in_group(
+        municipalities_for_user(user=user).select_related("status__current__author"),
+        groups=groups,
+        group=filters.group,
+    )
     if filters.province is not None:
         municipalities = municipalities.filter(province=filters.province)
     if filters.with_status:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import contact, invitations, overview, progress
+from .views import contact, contacts_staff, invitations, overview, progress
 from .views import dashboard as dashboard_views
 from .views import public as public_views
 
@@ -34,6 +34,19 @@ urlpatterns = [
     path("staff/status/export.xlsx", overview.export_xlsx, name="export_xlsx"),
     path("staff/status/snapshots/", progress.snapshots, name="snapshots"),
     path("staff/status/compare/", progress.compare, name="compare"),
+    # Staff pages of the municipalities' contact persons and their invitations.
+    path("staff/contacts/", contacts_staff.contact_list, name="contacts"),
+    path("staff/contacts/invite/", contacts_staff.invite, name="contact_invite"),
+    path(
+        "staff/contacts/invitations/<int:pk>/resend/",
+        contacts_staff.resend,
+        name="contact_invitation_resend",
+    ),
+    path(
+        "staff/contacts/invitations/<int:pk>/revoke/",
+        contacts_staff.revoke,
+        name="contact_invitation_revoke",
+    ),
     # The link of an invitation e-mail: no login, the token is the key.
     path("invitation/<str:token>/", invitations.accept, name="invitation_accept"),
     # A programme's public page (no login, off by default) and the staff switch for it.

@@ -248,6 +248,12 @@ CELERY_TASK_ACKS_LATE = True
 # A worker keeps its database connection for this many tasks instead of one per task.
 CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "100"))
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Worker processes. The work is mostly sending mail, which waits on the database and the
+# mail server more than it computes: twice the cores keeps them busy (benchmarks/reminders.py:
+# on 2 cores, 2 processes left them a quarter idle).
+CELERY_WORKER_CONCURRENCY = int(
+    os.environ.get("CELERY_WORKER_CONCURRENCY", str(2 * (os.cpu_count() or 1)))
+)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -54,9 +54,13 @@ def run_service(model_admin, request, queryset, call, done_message) -> None:
 
 
 class BoardMemberInline(admin.TabularInline):
+    """A seat's active flag changes on the programme's board page, through the service that
+    refuses it while a draft decision waits and asks a reason once the scores are frozen."""
+
     model = BoardMember
     extra = 0
     autocomplete_fields = ["user", "organisation"]
+    readonly_fields = ["active"]
 
 
 class CriterionInline(ReadOnlyInline):
@@ -203,7 +207,6 @@ class BoardOrganisationAdmin(admin.ModelAdmin):
 class BoardMemberAdmin(ProgrammeImportExportMixin, admin.ModelAdmin):
     resource_classes = [BoardMemberResource]
     list_display = ["user", "user_email", "organisation", "programme", "active"]
-    list_editable = ["active"]
     list_filter = ["programme", "active", "organisation__kind", "organisation"]
     list_select_related = ["user", "organisation", "programme"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "organisation__name"]
@@ -212,6 +215,10 @@ class BoardMemberAdmin(ProgrammeImportExportMixin, admin.ModelAdmin):
     @admin.display(description=_("e-mail address"), ordering="user__email")
     def user_email(self, obj):
         return obj.user.email
+
+    def get_readonly_fields(self, request, obj=None):
+        # As in the programme's inline: (de)activating a seat is the board page's service.
+        return ["active"] if obj is not None else []
 
     def import_done_message(self, count: int) -> str:
         return ngettext(

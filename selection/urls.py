@@ -24,7 +24,9 @@ urlpatterns = [
         name="conflict_lift",
     ),
     path("", include("selection.urls_board")),
+    path("", include("selection.urls_board_staff")),
     path("", include("selection.urls_ranking")),
     path("", include("selection.urls_proposal")),
+    path("", include("selection.urls_criteria")),
     path("", include("selection.urls_intake")),
 ]

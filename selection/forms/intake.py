@@ -9,8 +9,8 @@ from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.forms import limit_length
 from selection.enums import CandidacyState
-from selection.forms.limits import limit_length
 from selection.models import Candidacy
 from selection.services.intake import (
     CANDIDACY_FIELDS,

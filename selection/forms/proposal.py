@@ -4,14 +4,14 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from selection.enums import AggregationMethod, AmendmentAction, DecisionRule, Vote
-from selection.forms.limits import (
+from core.forms import (
     LONG_TEXT_MAX_LENGTH,
     MAX_ID,
     NAME_MAX_LENGTH,
     BoundedModelChoiceField,
     BoundedModelMultipleChoiceField,
 )
+from selection.enums import AggregationMethod, AmendmentAction, DecisionRule, Vote
 
 # No board comes near this; it keeps a typing error from reaching the database.
 MAX_QUORUM = 1000

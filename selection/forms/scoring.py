@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.forms import COMMENT_MAX_LENGTH, MAX_POSITIVE_INT
 from selection.enums import ConflictType
-from selection.forms.limits import COMMENT_MAX_LENGTH, MAX_POSITIVE_INT
 from selection.models import Criterion, Review, Score
 from selection.services.scoring import NOT_APPLICABLE
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from core.feedback import add_form_errors, flash_errors
 from selection.enums import ProgrammePhase
 from selection.forms.programme import ConflictLiftForm, PhaseForm
 from selection.selectors import access_programme, phase_history, programmes_for_staff
@@ -77,8 +78,7 @@ def programme_phase(request, programme_pk: int):
                 actor=request.user,
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_form_errors(form, error)
         else:
             messages.success(
                 request,
@@ -96,17 +96,14 @@ def conflict_lift_view(request, pk: int):
     programme = declaration.candidacy.programme
     form = ConflictLiftForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        flash_errors(request, form.errors)
         return redirect("selection:progress", programme_pk=programme.pk)
     try:
         conflict_lift(
             declaration=declaration, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(
             request,

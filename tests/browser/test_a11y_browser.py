@@ -300,6 +300,11 @@ def test_a11y_staff_pages(demo, axe_page, live_server, password):
                 ("portal:history", {"nis_code": nis}),
                 ("meetings:agenda", {"pk": meeting.pk}),
                 ("reports:report", {"programme_pk": current.pk}),
+                ("selection:criteria", {"programme_pk": current.pk}),
+                ("selection:board_staff", {"programme_pk": current.pk}),
+                ("selection:board_staff_add", {"programme_pk": current.pk}),
+                ("portal:contacts", {}),
+                ("portal:contact_invite", {}),
             ),
         ],
     )

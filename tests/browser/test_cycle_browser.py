@@ -1,8 +1,10 @@
 """A whole programme cycle in Chromium, as staff would run it without the shell: a new
-programme from the staff pages (the administration for its set-up), the call with an import
-and an online application, board members who score, the scoring closed, the optimiser, the
-board's decision, a pilot group meeting published with attendance and an expectation, a
-contact who answers and updates the SDG status, and the report with its PDF.
+programme from the staff pages (the administration for its form and standard criteria, the
+board page for its members), the call with an import and an online application, board
+members who score, the scoring closed, the optimiser, the quotas lowered on the criteria
+page, the board's decision, the pilot group's start meeting of last week entered afterwards and
+recorded as held (no mail) with its attendance and an expectation, the next meeting
+published, a contact who answers and updates the SDG status, and the report with its PDF.
 """
 
 import csv
@@ -14,7 +16,7 @@ from playwright.sync_api import expect
 
 from demo.services import demo_seed
 from meetings.enums import Answer, MeetingAudience, MeetingKind
-from meetings.models import Expectation, Invitation, Meeting
+from meetings.models import Delivery, Expectation, Invitation, Meeting
 from municipalities.models import StatusVersion
 from selection.enums import DecisionStatus, Outcome, ProgrammePhase, ReviewStatus
 from selection.models import BoardMember, Candidacy, Programme, Quota, Review, SelectionRun
@@ -57,19 +59,9 @@ def submit(page, selector):
     page.wait_for_load_state()
 
 
-def pick(page, select_id, text):
-    """Choose an option of the admin's autocomplete (select2) widget by typing."""
-    page.locator(f"#{select_id}").locator(
-        "xpath=following-sibling::span[contains(@class, 'select2')]"
-    ).first.click()
-    with page.expect_response(lambda r: "autocomplete" in r.url and "term=" in r.url):
-        page.fill(".select2-search__field", text)
-    expect(page.locator(".select2-results__option:not(.loading-results)")).to_have_count(1)
-    page.keyboard.press("Enter")
-
-
 def create_programme(page, live_server):
-    """From the overview to the administration's form, with criteria and board members."""
+    """From the overview to the administration's form and criteria; the board members from
+    the programme's board page."""
     page.goto(live_server.url + "/staff/")
     submit(page, "#programme-add")
     assert page.url == live_server.url + "/admin/selection/programme/add/"
@@ -90,37 +82,51 @@ def create_programme(page, live_server):
     submit(page, "button[name=index]")
     assert programme.criteria.count() == 11
 
-    # Two board members, in the programme's inline.
-    page.goto(live_server.url + f"/admin/selection/programme/{programme.pk}/change/")
-    for index, (email, organisation) in enumerate(MEMBERS.items()):
-        if not page.locator(f"#id_board_members-{index}-user").count():
-            page.click("#board_members-group .add-row a")
-        pick(page, f"id_board_members-{index}-user", email)
-        pick(page, f"id_board_members-{index}-organisation", organisation)
-    submit(page, "input[name=_continue]")
+    # Two board members, from the programme's page: their accounts exist, so each gets a
+    # mail that they joined this board.
+    for email, organisation in MEMBERS.items():
+        page.goto(live_server.url + f"/staff/programmes/{programme.pk}/")
+        page.click(f"a[href='/staff/programmes/{programme.pk}/board/']")
+        submit(page, "#board-add-link")
+        page.fill("#id_email", email)
+        option = page.locator("#id_organisation option", has_text=f"{organisation} (")
+        page.select_option("#id_organisation", option.get_attribute("value"))
+        submit(page, "#submit-id-submit")
+        assert page.url == live_server.url + f"/staff/programmes/{programme.pk}/board/"
     assert set(programme.board_members.values_list("user__email", flat=True)) == set(MEMBERS)
+    assert page.locator("#board-members tbody tr").count() == 2
     return programme
 
 
-def lower_quotas(page, live_server, programme):
-    """The standard quotas are sized for a pilot group of twenty: each diversity criterion's
-    minimums go to 0 on its administration page (the run page links there)."""
-    page.goto(
-        live_server.url
-        + f"/admin/selection/criterion/?programme__id__exact={programme.pk}&kind__exact=diversity"
-    )
-    links = [a.get_attribute("href") for a in page.locator("#result_list tbody th a").all()]
-    assert len(links) == 8
-    for href in links:
-        page.goto(live_server.url + href)
-        total = page.locator("input[name$=TOTAL_FORMS]").first
-        prefix = total.get_attribute("name").removesuffix("-TOTAL_FORMS")
-        for index in range(int(total.get_attribute("value"))):
-            page.fill(f"#id_{prefix}-{index}-minimum", "0")
-            page.fill(f"#id_{prefix}-{index}-maximum", "")
-        submit(page, "input[name=_save]")
-        assert "/change/" not in page.url
-    assert not Quota.objects.filter(criterion__programme=programme, minimum__gt=0).exists()
+def plan_meeting(page, title, *, days):
+    """From the decision page's link: a pilot group meeting `days` from today (negative: one
+    that took place), 10:00 to 12:00, saved as a draft; ends on the meeting's page."""
+    submit(page, "#next-meeting")
+    assert page.locator("#id_programme option:checked").inner_text() == NAME
+    assert page.input_value("#id_kind") == MeetingKind.PILOT_MEETING
+    assert page.input_value("#id_audience") == MeetingAudience.PILOT
+    day = timezone.localtime() + timedelta(days=days)
+    page.fill("#id_title", title)
+    page.fill("#id_starts_at", day.strftime("%Y-%m-%dT10:00"))
+    page.fill("#id_ends_at", day.strftime("%Y-%m-%dT12:00"))
+    page.fill("#id_location", "VVSG, Brussel")
+    submit(page, "#submit-id-save")
+    meeting = Meeting.objects.get(programme__name=NAME, title=title)
+    assert page.url.endswith(f"/staff/meetings/{meeting.pk}/")
+    return meeting
+
+
+def lower_quotas(page, programme):
+    """The standard quotas, scaled to a group of three, still cannot hold: from the run
+    page's link to the criteria page, where staff empty every bound and save."""
+    page.click(f"#quotas-edit a[href='/staff/programmes/{programme.pk}/criteria/']")
+    bounds = page.locator("#quotas-form input[name^=q]")
+    assert bounds.count() > 0
+    for index in range(bounds.count()):
+        bounds.nth(index).fill("")
+    submit(page, "#quotas-save")
+    assert page.url.endswith(f"/staff/programmes/{programme.pk}/criteria/")
+    assert not Quota.objects.filter(criterion__programme=programme).exists()
 
 
 def test_cycle_staff_run_a_new_programme_from_the_browser(
@@ -197,7 +203,7 @@ def test_cycle_staff_run_a_new_programme_from_the_browser(
     submit(page, "#run-form [name=run]")
     assert SelectionRun.objects.latest("pk").status == "infeasible"
     assert page.locator("#quotas-edit a").count() == 2
-    lower_quotas(page, live_server, programme)
+    lower_quotas(page, programme)
     page.console_errors.clear()
     page.goto(live_server.url + f"/staff/programmes/{programme.pk}/proposal/")
     submit(page, "#run-form [name=run]")
@@ -221,26 +227,38 @@ def test_cycle_staff_run_a_new_programme_from_the_browser(
     pilots = Candidacy.objects.filter(programme=programme, outcome=Outcome.PILOT)
     assert pilots.count() == 3
 
-    # The decision page leads to a pilot group meeting, its form filled in for it.
-    submit(page, "#next-meeting")
-    assert page.locator("#id_programme option:checked").inner_text() == NAME
-    assert page.input_value("#id_kind") == MeetingKind.PILOT_MEETING
-    assert page.input_value("#id_audience") == MeetingAudience.PILOT
-    start = timezone.localtime() + timedelta(days=7)
-    page.fill("#id_title", "Startbijeenkomst pilootgroep")
-    page.fill("#id_starts_at", start.strftime("%Y-%m-%dT10:00"))
-    page.fill("#id_ends_at", start.strftime("%Y-%m-%dT12:00"))
-    page.fill("#id_location", "VVSG, Brussel")
+    # The pilot group met last week, before staff put the meeting in the app: entered from
+    # the decision page's link, recorded as held (nobody is mailed), then who came and what
+    # was expected.
+    pilot = pilots.order_by("municipality__name").first()
+    nis = pilot.municipality_id
+    decision_url = page.url
+    held = plan_meeting(page, "Startbijeenkomst pilootgroep", days=-7)
+    assert page.locator("form[action$='/publish/']").count() == 0
+    submit(page, "#record-held button")
+    assert page.url == live_server.url + f"/staff/meetings/{held.pk}/attendance/"
+    attendee = Invitation.objects.get(meeting=held, municipality_id=nis)
+    assert Invitation.objects.filter(meeting=held, active=True).count() == 3
+    assert not Delivery.objects.filter(meeting=held).exists()
+    page.check(f"input[name=attended][value='{attendee.pk}']")
     submit(page, "#submit-id-save")
-    meeting = Meeting.objects.get(programme=programme)
-    assert page.url == live_server.url + f"/staff/meetings/{meeting.pk}/"
+    attendee.refresh_from_db()
+    assert attendee.attended is True
+    page.goto(live_server.url + f"/staff/meetings/{held.pk}/expectations/")
+    page.select_option("#id_municipality", nis)
+    page.fill("#id_text", "Een SDG-werkgroep met alle diensten tegen het najaar.")
+    page.check("input[name=audiences][value=civil_servants]")
+    submit(page, "#submit-id-record")
+    assert Expectation.objects.filter(meeting=held, municipality_id=nis).count() == 1
+
+    # The next meeting, a week ahead, published: its audience is invited.
+    page.goto(decision_url)
+    meeting = plan_meeting(page, "Tweede bijeenkomst pilootgroep", days=7)
     submit(page, "form[action$='/publish/'] button")
     assert Invitation.objects.filter(meeting=meeting).count() == 3
     log_out(page, live_server)
 
     # A pilot municipality's contact answers yes and updates the SDG status.
-    pilot = pilots.order_by("municipality__name").first()
-    nis = pilot.municipality_id
     log_in(page, live_server, f"contact-{nis}@example.org", password)
     invitation = Invitation.objects.get(meeting=meeting, municipality_id=nis)
     page.goto(live_server.url + "/meetings/")
@@ -258,27 +276,18 @@ def test_cycle_staff_run_a_new_programme_from_the_browser(
     assert StatusVersion.objects.filter(municipality_id=nis).count() == versions + 1
     log_out(page, live_server)
 
-    # The meeting took place (attendance opens at its start): who came, what was expected.
-    Meeting.objects.filter(pk=meeting.pk).update(
-        starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
-    )
+    # The report, reached from the programme's page, counts the meeting held; and its PDF.
     log_in(page, live_server, "staff@example.org", password)
-    page.goto(live_server.url + f"/staff/meetings/{meeting.pk}/attendance/")
-    page.check(f"input[name=attended][value='{invitation.pk}']")
-    submit(page, "#submit-id-save")
-    invitation.refresh_from_db()
-    assert invitation.attended is True
-    page.goto(live_server.url + f"/staff/meetings/{meeting.pk}/expectations/")
-    page.select_option("#id_municipality", nis)
-    page.fill("#id_text", "Een SDG-werkgroep met alle diensten tegen het najaar.")
-    page.check("input[name=audiences][value=civil_servants]")
-    submit(page, "#submit-id-record")
-    assert Expectation.objects.filter(meeting=meeting, municipality_id=nis).count() == 1
-
-    # The report, reached from the programme's page, and its PDF.
     page.goto(live_server.url + f"/staff/programmes/{programme.pk}/")
     submit(page, f"#programme-steps a[href='/staff/programmes/{programme.pk}/report/']")
     assert page.locator("#report-hash").inner_text() == decision.scores_hash
+    # The meeting recorded as held, with its 3 invited and 1 present; the next one not yet.
+    rows = page.locator("#report-meetings tbody tr")
+    expect(rows).to_have_count(1)
+    cells = rows.first.locator("td")
+    expect(cells.nth(1)).to_contain_text(held.title)
+    expect(cells.nth(2)).to_have_text("3")
+    expect(cells.nth(3)).to_have_text("1")
     with page.expect_download() as download_info:
         page.click("#report-pdf-nl")
     with open(download_info.value.path(), "rb") as handle:

@@ -14,10 +14,12 @@ import pytest
 from django.core import mail, signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import linebreaks, urlize
 
 from core.services import health_check
 from meetings import reminders
@@ -29,7 +31,7 @@ from meetings.enums import (
     MeetingStatus,
     ReminderTarget,
 )
-from meetings.mail import message_for, rule_text, rule_text_problem, when_text
+from meetings.mail import message_for, rule_html, rule_text, rule_text_problem, when_text
 from meetings.models import Delivery, DispatchState, MeetingDocument, ReminderOptOut, ReminderRule
 from meetings.reminders import (
     MAX_ATTEMPTS,
@@ -221,6 +223,15 @@ def test_plan_skips_what_is_already_past_and_says_so(reminder_rules, make_meetin
     # Skipped rows are never claimed.
     dispatch_due(now=meeting.starts_at - timedelta(hours=1))
     assert set(week.values_list("status", flat=True)) == {DeliveryStatus.SKIPPED}
+
+
+def test_plan_without_recording_passed_times_leaves_them_out(reminder_rules, make_meeting):
+    meeting = make_meeting(starts_at=days_ahead(3))
+    assert reminders_plan(meeting=meeting, record_passed=False) == rows(meeting).count()
+    assert not rows(meeting, rule=rule(meeting.kind, -7)).exists()
+    day = rows(meeting, rule=rule(meeting.kind, -1))
+    assert day.exists()
+    assert set(day.values_list("status", flat=True)) == {DeliveryStatus.PLANNED}
 
 
 def test_reschedule_replans_and_supersedes_the_pending_ones(
@@ -1061,6 +1072,74 @@ def test_html_of_a_reminder_escapes_what_staff_wrote(
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert '<a href="https://example.org/agenda"' in html
     assert "&amp;" not in html
+
+
+def test_a_mail_encodes_as_djangos_own_with_a_boundary_not_in_it(
+    reminder_rules, published_meeting, meetings_url_settings
+):
+    """The mail's encoding remembers folded header lines and picks a random boundary; the
+    bytes are Django's own, but for the boundaries and the per-message Date and ID."""
+    delivery = _due_reminder(published_meeting)
+    ReminderRule.objects.filter(pk=delivery.rule_id).update(
+        subject_nl="Herinnering: " + "een héél lang onderwerp met accenten " * 4
+    )
+    delivery.rule.refresh_from_db()
+    message = message_for(delivery)
+    ours = message.message()
+    theirs = EmailMultiAlternatives.message(message)
+    boundaries = [part.get_boundary() for part in ours.walk() if part.is_multipart()]
+    assert len(boundaries) == 2 and all(b.startswith("=_") for b in boundaries)
+    for part, boundary in zip(
+        (p for p in theirs.walk() if p.is_multipart()), boundaries, strict=True
+    ):
+        part.set_boundary(boundary)
+    for header in ("Date", "Message-ID"):
+        theirs.replace_header(header, ours[header])
+    twice = [ours.as_bytes(linesep="\r\n"), ours.as_bytes(linesep="\r\n")]
+    assert twice[0] == twice[1] == theirs.as_bytes(linesep="\r\n")
+    head = twice[0].split(b"\r\n\r\n")[0]
+    assert b"=?utf-8?" in head and b"\r\n " in head  # the long subject, encoded and folded
+    body = twice[0].split(b"\r\n\r\n", 1)[1]
+    assert all(body.count(b"--" + b.encode()) >= 2 for b in boundaries)
+
+
+RULE_BODY = "Beste {{ person }},\n\nZie https://example.org/agenda en {{ link }}.\nTot dan."
+RULE_VALUES = {
+    "meeting": "M",
+    "when": "W",
+    "place": "P",
+    "link": "https://sdg.example.org/meetings/mine/",
+}
+
+
+def _old_html(text: str) -> str:
+    """What the HTML of a rule's text is by definition: its plain text, escaped, linked."""
+    return linebreaks(urlize(text, nofollow=True, autoescape=True))
+
+
+@pytest.mark.parametrize("name", ["Jan Peeters", "Émilie D'Hondt", "Ann & Co"])
+def test_rule_html_is_the_linked_plain_text_for_every_recipient(name):
+    values = {**RULE_VALUES, "person": name}
+    plain = rule_text(RULE_BODY, values)
+    assert rule_html(RULE_BODY, values, plain) == _old_html(plain)
+
+
+def test_rule_html_puts_the_name_in_escaped_and_never_as_a_link():
+    values = {**RULE_VALUES, "person": "<b>www.evil.example</b>"}
+    plain = rule_text(RULE_BODY, values)
+    html = rule_html(RULE_BODY, values, plain)
+    assert "Beste &lt;b&gt;www.evil.example&lt;/b&gt;," in html
+    assert 'evil.example"' not in html and "<b>" not in html
+    assert '<a href="https://example.org/agenda"' in html
+
+
+def test_rule_html_of_a_text_that_filters_the_name_is_made_from_the_plain_text():
+    text = "Beste {{ person|upper }}, zie https://example.org/agenda"
+    values = {**RULE_VALUES, "person": "Jan <Peeters>"}
+    plain = rule_text(text, values)
+    html = rule_html(text, values, plain)
+    assert html == _old_html(plain)
+    assert "JAN &lt;PEETERS&gt;" in html and "sdgpilotperson" not in html
 
 
 def test_when_text_is_local_time(make_meeting):

@@ -34,7 +34,7 @@ from django.utils import timezone
 from core.models import Heartbeat
 from core.services import BEAT_HEARTBEAT
 from core.tasks import record_heartbeat
-from meetings import mail
+from meetings import mail, tasks
 from meetings.enums import DeliveryKind, DeliveryStatus, MeetingStatus
 from meetings.mail import drop_connection
 from meetings.models import Delivery
@@ -191,6 +191,21 @@ def test_a_reminder_arrives_once_even_when_its_task_runs_twice(
     kinds = {part.get_content_type() for part in message.walk()}
     assert {"text/plain", "text/html", "text/calendar"} <= kinds
     assert set(Delivery.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == {1}
+
+
+def test_a_dispatch_queues_each_row_as_its_own_task_over_batched_writes(broker, monkeypatch):
+    """The producer's batch writes several messages per round trip; each is still one
+    send task for one row, none lost or doubled across the batch boundaries."""
+    monkeypatch.setattr(tasks, "QUEUE_BATCH", 7)
+    ids = list(range(1, 51))
+    tasks.queue_sends(ids)
+    queued = []
+    with app.connection_for_read() as conn:
+        channel = conn.default_channel
+        while (message := channel.basic_get("celery", no_ack=True)) is not None:
+            assert message.headers["task"] == "meetings.tasks.send_delivery"
+            queued.append(message.decode()[0][0])
+    assert sorted(queued) == ids
 
 
 def test_an_smtp_5xx_marks_failed(reminder_rules, published_meeting, smtp, broker):

@@ -209,6 +209,16 @@ def test_the_list_filters_and_counts_answers(staff_client, make_meeting, past_me
     assert response.status_code == 200
 
 
+def test_the_list_pages_keep_the_filters(staff_client, make_meeting, monkeypatch):
+    monkeypatch.setattr("meetings.views.PAGE_SIZE", 1)
+    make_meeting(title="Eerste")
+    make_meeting(title="Tweede")
+    response = staff_client.get(reverse("meetings:list"), {"when": "all"})
+    html = response.content.decode()
+    assert response.context["page"].paginator.num_pages == 2
+    assert 'href="?when=all&amp;page=2"' in html
+
+
 def test_the_list_takes_as_many_queries_for_many_meetings(
     staff_client, make_meeting, django_assert_max_num_queries
 ):

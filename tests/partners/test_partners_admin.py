@@ -321,3 +321,68 @@ def test_partner_inline_deletes_a_contact(admin_client, partner):
     )
     assert response.status_code == 302
     assert not PartnerContact.objects.exists()
+
+
+def subsidy_data(programme, funder, **values):
+    data = {
+        "programme": programme.pk,
+        "funder": funder.pk,
+        "amount": "2500.00",
+        "starts_on": "2017-05-16",
+        "ends_on": "2019-12-31",
+        "reference": "BZ-2017",
+        "note": "",
+        "reports-TOTAL_FORMS": "0",
+        "reports-INITIAL_FORMS": "0",
+    }
+    return {**data, **values}
+
+
+def test_admin_add_subsidy_records_it_through_the_service(admin_client, programme, partner):
+    response = admin_client.post(
+        reverse("admin:partners_subsidy_add"), subsidy_data(programme, partner)
+    )
+    assert response.status_code == 302
+    subsidy = Subsidy.objects.get()
+    assert (subsidy.funder, str(subsidy.amount), subsidy.reference) == (
+        partner,
+        "2500.00",
+        "BZ-2017",
+    )
+    assert subsidy.history.count() == 1
+
+
+def test_admin_add_subsidy_refuses_a_funder_of_another_programme(
+    admin_client, programme, foreign_partner
+):
+    response = admin_client.post(
+        reverse("admin:partners_subsidy_add"), subsidy_data(programme, foreign_partner)
+    )
+    assert response.status_code == 200
+    assert "The funder is not a partner of this programme." in response.content.decode()
+    assert not Subsidy.objects.exists()
+
+
+def test_admin_change_subsidy_keeps_its_programme_and_checks_the_period(
+    admin_client, programme, partner, other_programme
+):
+    report = SubsidyReportFactory(subsidy__programme=programme, subsidy__funder=partner)
+    subsidy = report.subsidy
+    url = reverse("admin:partners_subsidy_change", args=[subsidy.pk])
+    reports = {
+        "reports-TOTAL_FORMS": "1",
+        "reports-INITIAL_FORMS": "1",
+        "reports-0-id": report.pk,
+        "reports-0-subsidy": subsidy.pk,
+        "reports-0-title": report.title,
+        "reports-0-due_on": report.due_on.isoformat(),
+        "reports-0-remind_days_before": report.remind_days_before,
+    }
+    bad = subsidy_data(programme, partner, ends_on="2017-01-01", **reports)
+    response = admin_client.post(url, bad)
+    assert response.status_code == 200
+    assert "The subsidy cannot end before it starts." in response.content.decode()
+    moved = subsidy_data(other_programme, partner, amount="3000.00", **reports)
+    assert admin_client.post(url, moved).status_code == 302
+    subsidy.refresh_from_db()
+    assert (subsidy.programme, str(subsidy.amount)) == (programme, "3000.00")

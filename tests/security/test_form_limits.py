@@ -6,7 +6,10 @@ import pytest
 from django.urls import reverse
 
 from partners.forms import ContactForm
+from portal.forms_contacts import ContactFilterForm, InviteContactForm
 from selection.enums import ConflictType, ProgrammePhase, Vote
+from selection.forms.board_staff import BoardMemberActiveForm, BoardMemberAddForm
+from selection.forms.criteria import QuotasForm, QuotasVersionForm
 from selection.forms.intake import CandidacyAdminForm, CandidacyApplicationForm
 from selection.forms.proposal import AmendmentForm, DecisionForm, RunForm, WithdrawForm
 from selection.forms.scoring import ConflictDeclarationForm, ReviewForm
@@ -180,7 +183,28 @@ LIMITS = [
     (AmendmentForm, {"candidacies": Candidacy.objects.none()}, "reason", 1_000),
     (ContactForm, {"programme": None}, "topic", 200),
     (ContactForm, {"programme": None}, "outcome", 5_000),
+    (BoardMemberAddForm, {}, "email", 254),
+    (BoardMemberAddForm, {}, "first_name", 150),
+    (BoardMemberAddForm, {}, "last_name", 150),
+    (BoardMemberAddForm, {}, "new_organisation", 200),
+    (BoardMemberActiveForm, {}, "reason", 200),
+    (InviteContactForm, {"municipalities": []}, "email", 254),
+    (InviteContactForm, {"municipalities": []}, "first_name", 150),
+    (InviteContactForm, {"municipalities": []}, "last_name", 150),
+    (ContactFilterForm, {}, "q", 100),
+    (QuotasVersionForm, {}, "version", 64),
 ]
+
+
+def _quota_overview():
+    """The criteria page's content for one province quota, without the database."""
+    from selection.models import Criterion
+    from selection.selectors.criteria import CriteriaOverview, DiversityCriterion, QuotaRow
+
+    criterion = Criterion(pk=1, name="Provincie", kind="diversity", attribute="province")
+    row = QuotaRow(value="Limburg", label="Limburg", minimum=1, maximum=None)
+    block = DiversityCriterion(criterion=criterion, rows=[row])
+    return CriteriaOverview(judgement=[], diversity=[block], version="v", locked=None)
 
 
 @pytest.mark.parametrize(("form_class", "kwargs", "field", "limit"), LIMITS)
@@ -200,6 +224,10 @@ def test_every_text_field_of_every_form_has_a_limit(dossier):
         DecisionForm(members=[]),
         AmendmentForm(candidacies=Candidacy.objects.none()),
         RunForm(candidacies=Candidacy.objects.none()),
+        BoardMemberAddForm(),
+        BoardMemberActiveForm(),
+        QuotasVersionForm(),
+        QuotasForm(overview=_quota_overview()),
     ]
     from accounts.forms import (
         CrispyPasswordResetForm,
@@ -267,6 +295,7 @@ def test_every_text_field_of_every_form_has_a_limit(dossier):
     from portal.views.public import PublicSwitchForm
 
     forms.append(PublicSwitchForm())
+    forms += [ContactFilterForm(), InviteContactForm(municipalities=[])]
     from partners.admin import PartnerAdminForm, PartnerContactAdminForm, SubsidyAdminForm
     from partners.forms import ContactForm, PartnerFilterForm, SubmitReportForm
 

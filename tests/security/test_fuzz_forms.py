@@ -375,6 +375,16 @@ INVITATION_FIELDS = {
 }
 
 
+def _contact_invitation(w):
+    """The world's first invitation (to Halle): open, or spent by an earlier example."""
+    from municipalities.models import ContactInvitation
+
+    return ContactInvitation.objects.order_by("pk").first()
+
+
+CONTACT_BACK = {"next": ["/staff/contacts/?q=halle&page=2", "https://evil.example/", "//evil"]}
+
+
 def _partner(w):
     """A partner of the scoring programme with a subsidy report, made on first use."""
     from partners.models import Partner, SubsidyReport
@@ -392,10 +402,65 @@ def _partner(w):
     return partner
 
 
+def _quota_programme(w):
+    """A programme of 10 with the standard criteria and scaled quotas, made on first use."""
+    from selection.models import Programme
+    from selection.services.criteria import programme_seed_criteria
+
+    programme = Programme.objects.filter(name="Fuzz quotas").first()
+    if programme is None:
+        programme = ProgrammeFactory(name="Fuzz quotas", pilot_group_size=10)
+        programme_seed_criteria(programme=programme)
+    return programme
+
+
+def _quota_fields(w):
+    from selection.selectors.criteria import quotas_version
+
+    programme = _quota_programme(w)
+    fields = {"version": [quotas_version(programme), "0"]}
+    for criterion in programme.criteria.filter(kind="diversity").order_by("position", "pk")[:3]:
+        for index in range(3):
+            fields[f"q{criterion.pk}_{index}_min"] = ["0", "1", "3", "11", ""]
+            fields[f"q{criterion.pk}_{index}_max"] = ["2", "5", "10", ""]
+    return fields
+
+
 def _partner_report(w):
     from partners.models import SubsidyReport
 
     return SubsidyReport.objects.get(subsidy__funder=_partner(w))
+
+
+def _board_manager(w):
+    """Staff who may seat board members (the admin's permissions), made on first use."""
+    from django.contrib.auth.models import Permission
+
+    if "board_manager" not in w:
+        user = UserFactory(email="bureau@example.org", is_staff=True, password=None)
+        user.user_permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="selection",
+                codename__in=["add_boardmember", "change_boardmember"],
+            )
+        )
+        w["board_manager"] = user
+    return w["board_manager"]
+
+
+def _board_fields(w):
+    from selection.models import BoardOrganisation
+
+    organisation = BoardOrganisation.objects.get_or_create(name="11.11.11", kind="ngo")[0]
+    return {
+        "email": ["an@example.org", w["member"].user.email, w["contact"].email, "not-an-email"],
+        "first_name": ["An"],
+        "last_name": ["Peeters"],
+        "organisation": [str(organisation.pk), "99999999999999999999"],
+        "new_organisation": ["Cifal Flanders", "11.11.11"],
+        "kind": ["ngo", "network", "alien"],
+        "language": ["nl", "en", "fr"],
+    }
 
 
 ENDPOINTS = {
@@ -460,6 +525,16 @@ ENDPOINTS = {
         },
     ),
     "run_rerun": lambda w: (w["staff"], reverse("selection:run_rerun", args=[w["run"].pk]), {}),
+    "criteria_quotas": lambda w: (
+        w["staff"],
+        reverse("selection:criteria", args=[_quota_programme(w).pk]),
+        _quota_fields(w),
+    ),
+    "criteria_scale": lambda w: (
+        w["staff"],
+        reverse("selection:criteria_scale", args=[_quota_programme(w).pk]),
+        {"version": _quota_fields(w)["version"]},
+    ),
     "withdraw": lambda w: (
         w["staff"],
         reverse("selection:run_withdraw", args=[w["run"].pk]),
@@ -553,6 +628,11 @@ ENDPOINTS = {
         reverse("meetings:publish", args=[_meeting(w).pk]),
         {},
     ),
+    "meeting_record_held": lambda w: (
+        w["staff"],
+        reverse("meetings:record_held", args=[_meeting(w).pk]),
+        {},
+    ),
     "meeting_cancel": lambda w: (
         w["staff"],
         reverse("meetings:cancel", args=[_meeting(w).pk]),
@@ -638,6 +718,27 @@ ENDPOINTS = {
         reverse("portal:invitation_accept", args=["not-a-token"]),
         INVITATION_FIELDS,
     ),
+    "contact_invite": lambda w: (
+        w["staff"],
+        reverse("portal:contact_invite"),
+        {
+            "municipality": ["44021", "23027", "99999", "4402\x00"],
+            "email": ["nieuw@example.org", "invitee@example.org", "staff@example.org"],
+            "first_name": ["Jan"],
+            "last_name": ["Peeters"],
+            "invite": [""],
+        },
+    ),
+    "contact_invitation_resend": lambda w: (
+        w["staff"],
+        reverse("portal:contact_invitation_resend", args=[_contact_invitation(w).pk]),
+        CONTACT_BACK,
+    ),
+    "contact_invitation_revoke": lambda w: (
+        w["staff"],
+        reverse("portal:contact_invitation_revoke", args=[_contact_invitation(w).pk]),
+        CONTACT_BACK,
+    ),
     "public_switch": lambda w: (
         w["staff"],
         reverse("portal:public_switch", args=[w["scoring"].pk]),
@@ -661,6 +762,21 @@ ENDPOINTS = {
         {
             f"report-{_partner_report(w).pk}-submitted_on": ["2018-06-25", "2101-01-01"],
         },
+    ),
+    "board_staff_add": lambda w: (
+        _board_manager(w),
+        reverse("selection:board_staff_add", args=[w["scoring"].pk]),
+        _board_fields(w),
+    ),
+    "board_staff_active": lambda w: (
+        _board_manager(w),
+        reverse("selection:board_staff_active", args=[w["scoring"].pk, w["member"].pk]),
+        {"active": ["0", "1", "yes"], "reason": ["Op pensioen."]},
+    ),
+    "board_staff_welcome": lambda w: (
+        _board_manager(w),
+        reverse("selection:board_staff_welcome", args=[w["scoring"].pk, w["member"].pk]),
+        {},
     ),
 }
 
@@ -708,15 +824,20 @@ def test_fuzz_covers_every_post_endpoint():
         "selection:programme_phase", "selection:conflict_lift", "selection:proposal",
         "selection:run_rerun", "selection:run_withdraw", "selection:decision_create",
         "selection:decision_confirm", "selection:decision_discard",
+        "selection:board_staff_add", "selection:board_staff_active",
+        "selection:board_staff_welcome",
+        "selection:criteria", "selection:criteria_scale",
         "password_reset_confirm",
         "portal:assessment", "portal:goal", "portal:milestones", "portal:actions",
         "portal:action", "portal:restore", "portal:snapshots", "portal:invitation_accept",
         "meetings:create", "meetings:edit", "meetings:agenda", "meetings:publish",
-        "meetings:cancel",
+        "meetings:record_held", "meetings:cancel",
         "meetings:next_year", "meetings:report", "meetings:document_add", "meetings:attendance",
         "meetings:expectations", "meetings:answer", "meetings:answer_link", "meetings:calendar",
         "meetings:opt_out", "meetings:opt_out_one_click", "meetings:reminders",
         "portal:public_switch",
+        "portal:contact_invite", "portal:contact_invitation_resend",
+        "portal:contact_invitation_revoke",
         "partners:contact_create", "partners:report_submit",
     }  # fmt: skip
     # Pages that show something and take no POST (a POST is refused or ignored).
@@ -726,10 +847,12 @@ def test_fuzz_covers_every_post_endpoint():
         "selection:ranking", "selection:ranking_csv", "selection:ranking_xlsx",
         "selection:agreement", "selection:progress", "selection:run_detail",
         "selection:decision_detail", "selection:decision_record", "selection:my_candidacy",
+        "selection:board_staff",
         "portal:home", "portal:goals", "portal:document", "portal:history",
         "portal:dashboard",
         "portal:heatmap", "portal:export_csv", "portal:export_xlsx", "portal:map",
-        "portal:compare", "meetings:list", "meetings:detail", "meetings:document",
+        "portal:compare", "portal:contacts",
+        "meetings:list", "meetings:detail", "meetings:document",
         "meetings:my_meetings", "meetings:my_document", "meetings:calendar_feed",
         # A programme's public page answers a POST with 405.
         "portal:public_page",

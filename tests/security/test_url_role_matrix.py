@@ -25,12 +25,14 @@ from meetings.models import Invitation, Meeting, MeetingDocument
 from municipalities.enums import StatusPart
 from municipalities.models import (
     Arrondissement,
+    ContactInvitation,
     Municipality,
     Province,
     SDGGoal,
     SDGTarget,
     StatusDocument,
 )
+from municipalities.services.invitations import invitation_create
 from municipalities.services.status import status_update
 from partners.models import Partner, PartnerContact, SubsidyReport
 from selection.enums import ConflictType, ProgrammePhase, Vote
@@ -188,6 +190,10 @@ def build_world() -> World:
         title="Eindrapport",
         due_on=date(2020, 3, 31),
     )
+    # An open invitation to become A's contact (the staff page of contacts resends, revokes).
+    invitation_create(
+        municipality=gent_municipality, email="invitee@example.org", actor=users["staff"]
+    )
     return World(
         meeting=meeting,
         invitation_a=invitation_a,
@@ -281,6 +287,10 @@ def bad_token(w):
     return {"token": "not-a-token"}
 
 
+def contact_invitation(w):
+    return {"pk": ContactInvitation.objects.get(email="invitee@example.org").pk}
+
+
 def partner(w):
     return {"programme_pk": w.scoring.pk, "pk": Partner.objects.get(programme=w.scoring).pk}
 
@@ -293,6 +303,11 @@ def partner_contact(w):
 def subsidy_report(w):
     report = SubsidyReport.objects.get(subsidy__programme=w.scoring)
     return {"programme_pk": w.scoring.pk, "pk": report.pk}
+
+
+def board_seat(w):
+    seat = w.scoring.board_members.get(user=w.users["member"])
+    return {"programme_pk": w.scoring.pk, "pk": seat.pk}
 
 
 # Each answer tuple is in ROLES order:
@@ -344,6 +359,15 @@ TABLE: dict[str, Row] = {
     # An empty POST re-renders the form with its errors.
     "portal:snapshots": Row(none, get=STAFF, post=STAFF),
     "portal:compare": Row(none, get=STAFF),
+    # Staff pages of the contact persons: an empty invite form answers with its errors.
+    "portal:contacts": Row(none, get=STAFF),
+    "portal:contact_invite": Row(none, get=STAFF, post=STAFF),
+    "portal:contact_invitation_resend": Row(
+        contact_invitation, get=STAFF_POST_ONLY, post=STAFF_ACTION
+    ),
+    "portal:contact_invitation_revoke": Row(
+        contact_invitation, get=STAFF_POST_ONLY, post=STAFF_ACTION
+    ),
     # An invitation link works without a login; an unknown token says so on the page.
     "portal:invitation_accept": Row(lambda w: {"token": "not-a-token"}, get=OPEN, post=OPEN),
     # A programme's public page: anyone, logged in or not; it takes no POST. The switch
@@ -358,6 +382,7 @@ TABLE: dict[str, Row] = {
     # A POST without the formsets' management data is a 400 (nothing saved).
     "meetings:agenda": Row(meeting, get=STAFF, post=(L, 403, 403, 403, 403, 403, 400, 400)),
     "meetings:publish": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
+    "meetings:record_held": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "meetings:cancel": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "meetings:next_year": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "meetings:report": Row(meeting, get=STAFF_POST_ONLY, post=STAFF_ACTION),
@@ -416,6 +441,25 @@ TABLE: dict[str, Row] = {
     "selection:conflict_lift": Row(
         lambda w: {"pk": w.conflict.pk}, get=STAFF_POST_ONLY, post=STAFF_ACTION
     ),
+    # The board's staff page: every staff member reads it; seating and changing a member
+    # need the admin's permissions on board members (staff here have none). An empty POST
+    # re-renders the add form with its errors, or redirects back from a seat's action.
+    "selection:board_staff": Row(scoring, get=STAFF),
+    "selection:board_staff_add": Row(
+        scoring,
+        get=(L, 403, 403, 403, 403, 403, 403, 200),
+        post=(L, 403, 403, 403, 403, 403, 403, 200),
+    ),
+    "selection:board_staff_active": Row(
+        board_seat,
+        get=(L, 403, 403, 403, 403, 403, 403, 405),
+        post=(L, 403, 403, 403, 403, 403, 403, R),
+    ),
+    "selection:board_staff_welcome": Row(
+        board_seat,
+        get=(L, 403, 403, 403, 403, 403, 403, 405),
+        post=(L, 403, 403, 403, 403, 403, 403, R),
+    ),
     "selection:import_candidacies": Row(call, get=STAFF, post=STAFF),
     "selection:ranking": Row(scoring, get=STAFF),
     "selection:ranking_csv": Row(scoring, get=STAFF),
@@ -432,6 +476,10 @@ TABLE: dict[str, Row] = {
     "selection:decision_confirm": Row(decision, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "selection:decision_discard": Row(decision, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     "selection:decision_record": Row(decision, get=STAFF),
+    # Criteria and quotas: an empty POST lacks the form's version (400, nothing saved); the
+    # scaling button redirects back to the page.
+    "selection:criteria": Row(scoring, get=STAFF, post=(L, 403, 403, 403, 403, 403, 400, 400)),
+    "selection:criteria_scale": Row(scoring, get=STAFF_POST_ONLY, post=STAFF_ACTION),
     # The state-of-affairs report of a programme, as a page and as a PDF: staff only.
     "reports:report": Row(deliberation, get=STAFF),
     "reports:report_pdf": Row(deliberation, get=STAFF),
