@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -30,6 +31,7 @@ from .models import (
 from .resources import BoardMemberResource, CandidacyResource
 from .selectors import programmes_for_staff
 from .selectors.decisions import decision_tally
+from .services.board import board_change_refusal
 from .services.criteria import programme_seed_criteria
 from .services.intake import candidacy_save
 from .services.programme import next_phase, programme_set_phase
@@ -53,14 +55,48 @@ def run_service(model_admin, request, queryset, call, done_message) -> None:
         model_admin.message_user(request, done_message(done), messages.SUCCESS)
 
 
+def _board_addition_problem(programme, adding: bool) -> str | None:
+    """Why a new active seat cannot be added now (the board page's rule), or None."""
+    return board_change_refusal(programme) if adding and programme is not None else None
+
+
+class BoardMemberInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        new = [
+            form
+            for form in self.extra_forms
+            if form.has_changed() and not self._should_delete_form(form)
+        ]
+        problem = _board_addition_problem(self.instance, bool(new) and self.instance.pk)
+        if problem:
+            raise ValidationError(problem)
+
+
 class BoardMemberInline(admin.TabularInline):
     """A seat's active flag changes on the programme's board page, through the service that
-    refuses it while a draft decision waits and asks a reason once the scores are frozen."""
+    refuses it while a draft decision waits and asks a reason once the scores are frozen;
+    a new seat is refused here too while a draft decision waits."""
 
     model = BoardMember
+    formset = BoardMemberInlineFormSet
     extra = 0
     autocomplete_fields = ["user", "organisation"]
     readonly_fields = ["active"]
+
+
+class BoardMemberAdminForm(forms.ModelForm):
+    class Meta:
+        model = BoardMember
+        fields = ["programme", "user", "organisation", "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        adding = self.instance.pk is None and cleaned.get("active", True)
+        problem = _board_addition_problem(cleaned.get("programme"), adding)
+        if problem:
+            raise ValidationError(problem)
+        return cleaned
 
 
 class CriterionInline(ReadOnlyInline):
@@ -205,6 +241,7 @@ class BoardOrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(BoardMember)
 class BoardMemberAdmin(ProgrammeImportExportMixin, admin.ModelAdmin):
+    form = BoardMemberAdminForm
     resource_classes = [BoardMemberResource]
     list_display = ["user", "user_email", "organisation", "programme", "active"]
     list_filter = ["programme", "active", "organisation__kind", "organisation"]

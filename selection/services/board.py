@@ -71,7 +71,8 @@ def board_member_add(
 
     Permission: the admin's add permission on board members (`selection.add_boardmember`).
     An existing account (by e-mail address) keeps its name and language; its seat gets the
-    organisation and the active flag of the row. A new account has no usable password and
+    organisation and the active flag of the row; a change to who is active is refused while
+    a draft decision waits (`board_change_refusal`). A new account has no usable password and
     the given language (Dutch by default); it gets no mail here: the staff page's
     `board_member_invite` sends the link to choose a password. Returns the seat and
     whether it is new.
@@ -93,6 +94,10 @@ def board_member_add(
         found.save()
     member = BoardMember.objects.select_for_update().filter(programme=programme, user=user).first()
     created = member is None
+    if (member.active if member is not None else False) != active:
+        refusal = board_change_refusal(programme)
+        if refusal:
+            raise ValidationError(refusal, code="draft_decision")
     if created:
         member = BoardMember(programme=programme, user=user)
     member.organisation, member.active = found, active

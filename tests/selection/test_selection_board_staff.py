@@ -6,21 +6,25 @@ import threading
 from datetime import date
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from selection.admin import BoardMemberInline
 from selection.enums import ConflictType, OrganisationKind, ProgrammePhase, ReviewStatus, Vote
-from selection.models import BoardMember, BoardOrganisation, Decision, Review
+from selection.models import BoardMember, BoardOrganisation, Decision, Programme, Review
 from selection.selectors.board_staff import board_rows
 from selection.selectors.ranking import candidate_scores
 from selection.services.board import (
+    board_change_refusal,
     board_member_add,
     board_member_invite,
     board_member_set_active,
@@ -552,3 +556,55 @@ def test_the_admin_does_not_switch_a_seat_on_or_off(client, scoring):
     assert member.active is True
     changelist = client.get(reverse("admin:selection_boardmember_changelist"))
     assert 'name="form-0-active"' not in changelist.content.decode()
+
+
+def test_a_draft_decision_blocks_new_seats_in_the_admin_and_the_import_write(
+    client, manager, scored, staff, ngo
+):
+    """The board page's rule holds wherever a seat is made: the bare write (the import's),
+    the admin's seat form and the programme's inline."""
+    draft = _draft(scored, staff)
+    newcomer = UserFactory(email="nieuw@example.org")
+    with pytest.raises(ValidationError) as error:
+        board_member_add(
+            actor=manager,
+            programme=scored,
+            email=newcomer.email,
+            first_name="",
+            last_name="",
+            organisation=ngo.name,
+        )
+    assert error.value.code == "draft_decision"
+    client.force_login(UserFactory(email="beheer@example.org", is_staff=True, is_superuser=True))
+    seat = {"programme": scored.pk, "user": newcomer.pk, "organisation": ngo.pk, "active": "on"}
+    response = client.post(reverse("admin:selection_boardmember_add"), seat)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [board_change_refusal(scored)]
+    inline_admin = BoardMemberInline(Programme, admin.site)
+    request = RequestFactory().post("/")
+    request.user = manager
+    formset_class = inline_admin.get_formset(request, scored)
+    members = list(scored.board_members.order_by("pk"))
+    data = {
+        "board_members-TOTAL_FORMS": str(len(members) + 1),
+        "board_members-INITIAL_FORMS": str(len(members)),
+        f"board_members-{len(members)}-user": newcomer.pk,
+        f"board_members-{len(members)}-organisation": ngo.pk,
+    }
+    for index, member in enumerate(members):
+        data |= {
+            f"board_members-{index}-id": member.pk,
+            f"board_members-{index}-programme": scored.pk,
+            f"board_members-{index}-user": member.user_id,
+            f"board_members-{index}-organisation": member.organisation_id,
+        }
+    formset = formset_class(data, instance=scored, prefix="board_members")
+    assert not formset.is_valid()
+    assert list(formset.non_form_errors()) == [board_change_refusal(scored)]
+    # The same inline without a new row is fine.
+    data["board_members-TOTAL_FORMS"] = str(len(members))
+    assert formset_class(data, instance=scored, prefix="board_members").is_valid()
+    # Without the draft, the same seat is made.
+    draft.delete()
+    assert client.post(reverse("admin:selection_boardmember_add"), seat).status_code == 302
+    assert BoardMember.objects.filter(programme=scored, user=newcomer, active=True).exists()
