@@ -6,6 +6,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.utils import translation
 
 from municipalities.models import AssessmentQuestion, Municipality
 from municipalities.services import reference_data_load
@@ -55,6 +56,15 @@ def reference_data(db):
         import_module("municipalities.migrations.0003_assessment_questions").add_questions(
             django_apps, None
         )
+
+
+@pytest.fixture
+def english(client, settings):
+    """Messages are asserted in English, the msgids; the UI's default is Dutch. Modules that
+    assert messages use it for every test (an autouse fixture of their own asks for it)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import User
 from core.services import heartbeat_record
@@ -60,10 +60,8 @@ CHOICES_PER_FILTER = 3
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 @pytest.fixture

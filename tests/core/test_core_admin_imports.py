@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import User
@@ -34,10 +33,8 @@ MOTIVATION = "Wij willen de SDG's in ons meerjarenplan en de omgevingsanalyse ve
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)

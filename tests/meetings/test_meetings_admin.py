@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from meetings.enums import DeliveryKind, MeetingAudience, MeetingStatus
 from meetings.models import (
@@ -42,10 +42,8 @@ READ_ONLY = [Delivery, Invitation, CalendarFeed, ReminderOptOut, DispatchState]
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ left out, a save over someone else's newer change refused with nothing lost."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import translation
 
 from meetings import services
 from meetings.enums import MeetingStatus
@@ -15,10 +14,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("meetings_urls")]
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from meetings import reminders, services
 from meetings.enums import (
@@ -31,11 +31,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("meetings_urls")]
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    """Messages are matched in English, the msgids; the UI's default is Dutch."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 @pytest.fixture

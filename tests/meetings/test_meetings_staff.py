@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from meetings import services
 from meetings.enums import (
@@ -34,11 +33,8 @@ PDF = b"%PDF-1.4 the agenda"
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    """Messages are asserted in English, the msgids; the UI's default is Dutch."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 @pytest.fixture

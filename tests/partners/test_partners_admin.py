@@ -6,7 +6,6 @@ import pytest
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from partners.enums import PartnerKind
 from partners.models import Partner, PartnerContact, Subsidy, SubsidyReport
@@ -24,10 +23,8 @@ NOT_STAFF = "The person who had the contact must be a staff member."
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from municipalities.models import (
     AssessmentQuestion,
@@ -27,11 +27,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    """Messages are asserted in English, the msgids; the UI's default is Dutch."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 IMPORT_URL = "admin:municipalities_contactinvitation_import"

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from municipalities.models import ContactInvitation, Municipality, MunicipalityContact
 from municipalities.services.invitations import invitation_create, invitation_open
@@ -28,11 +28,8 @@ NEW_PASSWORD = "Een nieuw wachtwoord 2017"
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    """Messages are asserted in English, the msgids; the UI's default is Dutch."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from municipalities.models import ContactInvitation, MunicipalityContact
 from municipalities.services.invitations import (
@@ -25,11 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def english(client, settings):
-    """Messages are asserted in English, the msgids; the UI's default is Dutch."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Messages are asserted in English (tests/conftest.py)."""
 
 
 NEW_PASSWORD = "Een nieuw wachtwoord 2017"
